@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Tools are bootstrapped into .tools/ (uv from PyPI); the project into .venv/ from uv.lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench postgres clean
+
+setup: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv>=0.5"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen
+	touch $@
+
+demo: setup
+	$(BIN)/kokai validate datasets/*
+
+# PostgreSQL server binaries for the catalog tests (the tests start a throwaway cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { echo "installing PostgreSQL server (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check kokai tests bench
+
+test: setup postgres lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/validate_table.py
+	$(BIN)/python bench/gtfs_validate.py
+	$(BIN)/python bench/api.py
+
+clean:
+	rm -rf $(VENV) .tools _data _site .pytest_cache

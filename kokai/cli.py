@@ -1,0 +1,218 @@
+"""The `kokai` command: parses arguments, calls the parts, prints.
+
+Heavy parts (polars, geopandas, FastAPI) are imported inside each command so
+that `kokai --help` and small validations start fast.
+Exit status: 0 ok (warnings allowed), 1 errors found, 2 unreadable input or misuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from kokai.config import ConfigError, load_config
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "junit", "github")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; say it in Japanese first
+        self.print_usage(sys.stderr)
+        print(f"kokai: 使い方の誤り / usage error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {text}") from exc
+
+
+def _add_output_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="出力形式 (default: text)")
+    p.add_argument("--lang", choices=("ja", "en"), default="ja", help="メッセージの言語 (default: ja)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kokai", description="kokai (公開): 自治体オープンデータの検証・公開")
+    parser.add_argument("--config", type=Path, help="kokai.toml (default: searched upwards)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="CSV ファイルやデータセットのフォルダを検証する")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--schema", help="同梱スキーマの名前、または Table Schema JSON のパス")
+    _add_output_options(p)
+
+    p = sub.add_parser("fix", help="正規化したコピーを書き出す（入力は変更しない）")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument("--schema", help="同梱スキーマの名前、または Table Schema JSON のパス")
+    _add_output_options(p)
+
+    p = sub.add_parser("schemas", help="同梱スキーマの一覧")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = sub.add_parser("rules", help="検査ルール（コード・重大度・機械可読性ルールID）の一覧")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    gtfs = sub.add_parser("gtfs", help="GTFS / GTFS-JP フィード").add_subparsers(
+        dest="gtfs_command", required=True, parser_class=_Parser
+    )
+    p = gtfs.add_parser("validate", help="フィードを検証する (zip またはフォルダ)")
+    p.add_argument("feed", metavar="FEED")
+    p.add_argument("--profile", choices=("jp", "gtfs"), help="default: jp when the feed looks Japanese")
+    p.add_argument("--date", type=_iso_date, help="検証の基準日 (default: today)")
+    _add_output_options(p)
+    p = gtfs.add_parser("info", help="フィードの概要")
+    p.add_argument("feed", metavar="FEED")
+    p.add_argument("--date", type=_iso_date, help="基準日 (default: today)")
+    _add_output_options(p, formats=("text", "json"))
+    p = gtfs.add_parser("geojson", help="停留所と経路を GeoJSON に書き出す")
+    p.add_argument("feed", metavar="FEED")
+    p.add_argument("output", metavar="OUT")
+
+    p = sub.add_parser("serve", help="カタログ (CKAN 互換 API) を起動する")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+    user = sub.add_parser("user", help="利用者").add_subparsers(
+        dest="user_command", required=True, parser_class=_Parser
+    )
+    p = user.add_parser("add", help="利用者を追加する")
+    p.add_argument("name")
+    p.add_argument("--sysadmin", action="store_true")
+    p.add_argument("--org", help="編集者として所属させる組織")
+
+    token = sub.add_parser("token", help="API トークン").add_subparsers(
+        dest="token_command", required=True, parser_class=_Parser
+    )
+    p = token.add_parser("create", help="API トークンを発行する（一度だけ表示）")
+    p.add_argument("name", help="利用者名")
+    p.add_argument("--label", default="cli", help="トークンの名前")
+    return parser
+
+
+def _print_report(report, fmt: str, lang: str) -> int:
+    from kokai.validators.render import render
+
+    print(render(report, fmt, lang))
+    return report.exit_code
+
+
+def cmd_validate(args, config) -> int:
+    from kokai.validators.table import validate_paths
+
+    return _print_report(validate_paths(args.paths, schema=args.schema, config=config), args.format, args.lang)
+
+
+def cmd_fix(args, config) -> int:
+    from kokai.validators.fix import fix_file
+
+    return _print_report(fix_file(args.input, args.output, schema=args.schema, config=config), args.format, args.lang)
+
+
+def cmd_schemas(args, config) -> int:
+    import json
+
+    from kokai.validators.schemas import list_schemas
+
+    schemas = list_schemas()
+    if args.format == "json":
+        print(json.dumps(schemas, ensure_ascii=False, indent=2))
+    else:
+        for s in schemas:
+            print(f"{s['name']:<28} {s['fields']:>3} 列  {s['title']}")
+    return EXIT_OK
+
+
+def cmd_rules(args, config) -> int:
+    import kokai.gtfs.validate  # noqa: F401  (declares the GTFS rules)
+    import kokai.validators.table  # noqa: F401  (declares the table rules)
+    from kokai.validators.render import render_rules
+
+    print(render_rules(args.format))
+    return EXIT_OK
+
+
+def cmd_gtfs(args, config) -> int:
+    if args.gtfs_command == "validate":
+        from kokai.gtfs.validate import validate_feed
+
+        report = validate_feed(args.feed, profile=args.profile, today=args.date)
+        return _print_report(report, args.format, args.lang)
+    if args.gtfs_command == "info":
+        from kokai.gtfs.info import describe_feed, render_info
+
+        print(render_info(describe_feed(args.feed, today=args.date), args.format, args.lang))
+        return EXIT_OK
+    from kokai.gtfs.geojson import write_geojson
+
+    summary = write_geojson(args.feed, args.output)
+    print(f"{args.output}: 停留所 {summary['stops']} 件、経路 {summary['routes']} 件を書き出しました")
+    return EXIT_OK
+
+
+def cmd_serve(args, config) -> int:
+    from kokai.catalog.server import serve
+
+    serve(config, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def cmd_user(args, config) -> int:
+    from kokai.catalog.accounts import add_user
+
+    add_user(config, args.name, sysadmin=args.sysadmin, org=args.org)
+    print(f"利用者 {args.name} を追加しました")
+    return EXIT_OK
+
+
+def cmd_token(args, config) -> int:
+    from kokai.catalog.accounts import create_token
+
+    token = create_token(config, args.name, label=args.label)
+    print(token)
+    print("このトークンは二度と表示されません。安全な場所に保存してください。", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "fix": cmd_fix,
+    "schemas": cmd_schemas,
+    "rules": cmd_rules,
+    "gtfs": cmd_gtfs,
+    "serve": cmd_serve,
+    "user": cmd_user,
+    "token": cmd_token,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"kokai: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, config)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a message, never a traceback, for staff
+        from kokai.errors import KokaiError
+
+        if isinstance(exc, KokaiError):
+            print(f"kokai: {exc}", file=sys.stderr)
+            return exc.exit_code
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

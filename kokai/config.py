@@ -1,0 +1,86 @@
+"""kokai.toml: one file at the root of a city's data repository.
+
+Secrets (remote CKAN API token) come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_NAME = "kokai.toml"
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    city_name: str = ""
+    city_code: str = ""  # 全国地方公共団体コード, 6 digits
+    # (min_lon, min_lat, max_lon, max_lat) of the city, for "outside the city" checks
+    city_bbox: tuple[float, float, float, float] | None = None
+    site_url: str = "http://127.0.0.1:8000"
+    database_url: str = ""
+    storage_dir: Path = Path("_data/storage")
+    datasets_dir: Path = Path("datasets")
+    site_dir: Path = Path("_site")
+    remote_ckan_url: str = ""
+
+    @property
+    def remote_ckan_token(self) -> str:
+        return os.environ.get("KOKAI_REMOTE_CKAN_TOKEN", "")
+
+    @property
+    def catalog_url(self) -> str:
+        """SQLAlchemy URL; a SQLite file under the data directory by default."""
+        if os.environ.get("KOKAI_DATABASE_URL"):
+            return os.environ["KOKAI_DATABASE_URL"]
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.root / '_data' / 'catalog.sqlite3').as_posix()}"
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read kokai.toml (searched upwards from the working directory when no
+    path is given); without one, defaults rooted at the working directory."""
+    path = path or find_config()
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: 設定ファイルを読めません / cannot read config: {exc}") from exc
+    root = Path(path).resolve().parent
+    city = data.get("city", {})
+    site = data.get("site", {})
+    catalog = data.get("catalog", {})
+    remote = data.get("remote", {})
+    bbox = city.get("bbox")
+    if bbox is not None and (len(bbox) != 4 or not all(isinstance(v, int | float) for v in bbox)):
+        raise ConfigError(f"{path}: city.bbox は [最小経度, 最小緯度, 最大経度, 最大緯度] の4つの数値です")
+    return Config(
+        root=root,
+        city_name=city.get("name", ""),
+        city_code=str(city.get("code", "")),
+        city_bbox=tuple(bbox) if bbox else None,
+        site_url=site.get("url", Config.site_url).rstrip("/"),
+        database_url=catalog.get("database_url", ""),
+        storage_dir=root / catalog.get("storage_dir", "_data/storage"),
+        datasets_dir=root / data.get("datasets_dir", "datasets"),
+        site_dir=root / site.get("dir", "_site"),
+        remote_ckan_url=remote.get("ckan_url", ""),
+    )

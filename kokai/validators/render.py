@@ -1,0 +1,208 @@
+"""Renderers of a Report: text (terminal), JSON, JUnit XML, GitHub annotations.
+
+They read only the Report, so a table, a GTFS feed or a data package renders
+the same way, and a city's CI can gate pull requests on any of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from xml.etree import ElementTree as ET
+
+from kokai.validators.report import SEVERITIES, Finding, Report
+
+FORMATS = ("text", "json", "junit", "github")
+EXAMPLES_PER_GROUP = 3
+
+_SEVERITY_LABEL = {
+    "ja": {"error": "エラー", "warning": "警告", "info": "情報"},
+    "en": {"error": "error", "warning": "warning", "info": "info"},
+}
+_SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
+
+
+def render(report: Report, fmt: str = "text", lang: str = "ja") -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "junit":
+        return render_junit(report, lang)
+    if fmt == "github":
+        return render_github(report, lang)
+    if fmt == "text":
+        return render_text(report, lang)
+    raise ValueError(f"unknown format: {fmt}")
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _where(f: Finding, lang: str) -> str:
+    parts = []
+    if lang == "ja":
+        if f.row is not None:
+            parts.append(f"{f.row} 行目")
+        if f.field:
+            parts.append(f"「{f.field}」")
+        if f.value is not None and f.value != "":
+            parts.append(f"値 {_short(f.value)!r}")
+    else:
+        if f.row is not None:
+            parts.append(f"row {f.row}")
+        if f.field:
+            parts.append(f"field {f.field!r}")
+        if f.value is not None and f.value != "":
+            parts.append(f"value {_short(f.value)!r}")
+    return " ".join(parts)
+
+
+def _short(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _group(report: Report) -> dict[str | None, dict[tuple[str, str], list[Finding]]]:
+    groups: dict[str | None, dict[tuple[str, str], list[Finding]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for f in report.findings:
+        groups[f.path][(f.severity, f.code)].append(f)
+    return groups
+
+
+def _source_line(details: dict, lang: str) -> str:
+    shown = {k: v for k, v in details.items() if v not in (None, "", [], {})}
+    return ", ".join(f"{k}: {v}" for k, v in shown.items())
+
+
+def render_text(report: Report, lang: str = "ja") -> str:
+    labels = _SEVERITY_LABEL["en" if lang == "en" else "ja"]
+    lines: list[str] = []
+    groups = _group(report)
+    paths = [s.path for s in report.sources]
+    paths += [p for p in groups if p not in paths]
+    details = {s.path: s.details for s in report.sources}
+    for path in paths:
+        lines.append(f"== {path or '-'} ==")
+        if details.get(path):
+            lines.append("   " + _source_line(details[path], lang))
+        by_code = groups.get(path, {})
+        if not by_code:
+            lines.append("   問題は見つかりませんでした。" if lang == "ja" else "   No problems found.")
+        order = sorted(by_code, key=lambda k: (SEVERITIES.index(k[0]), k[1]))
+        for severity, code in order:
+            findings = by_code[(severity, code)]
+            total = report.counts[(path, code, severity)]
+            rule = findings[0].machine_readability
+            rule_txt = f" [{rule}]" if rule else ""
+            count_txt = f"{total} 件" if lang == "ja" else f"{total}×"
+            lines.append(
+                f" {_SEVERITY_MARK[severity]} {labels[severity]} {code}{rule_txt}: {count_txt}"
+            )
+            for f in findings[:EXAMPLES_PER_GROUP]:
+                where = _where(f, lang)
+                lines.append(f"     - {where + ': ' if where else ''}{f.message(lang)}")
+            rest = total - min(len(findings), EXAMPLES_PER_GROUP)
+            if rest > 0:
+                lines.append(f"     … ほか {rest} 件" if lang == "ja" else f"     … and {rest} more")
+        lines.append("")
+    e, w, i = (report.total(s) for s in SEVERITIES)
+    if lang == "ja":
+        verdict = "公開できます" if report.valid else "公開できません（エラーを直してください）"
+        lines.append(f"結果: エラー {e} 件、警告 {w} 件、情報 {i} 件 — {verdict}")
+    else:
+        verdict = "valid" if report.valid else "invalid: fix the errors"
+        lines.append(f"Result: {e} errors, {w} warnings, {i} infos — {verdict}")
+    return "\n".join(lines)
+
+
+def render_junit(report: Report, lang: str = "ja") -> str:
+    """One <testsuite> per input, one <testcase> per problem code (a clean input
+    gets one passing testcase, so CI dashboards count it)."""
+    root = ET.Element("testsuites", name="kokai")
+    groups = _group(report)
+    paths = [s.path for s in report.sources] + [p for p in groups if p not in {s.path for s in report.sources}]
+    total_tests = total_failures = 0
+    for path in paths:
+        by_code = groups.get(path, {})
+        suite = ET.SubElement(root, "testsuite", name=path or "-")
+        failures = 0
+        if not by_code:
+            ET.SubElement(suite, "testcase", classname=path or "-", name="valid")
+        for (severity, code), findings in sorted(by_code.items()):
+            case = ET.SubElement(suite, "testcase", classname=path or "-", name=code)
+            body = "\n".join(f"{_where(f, lang)}: {f.message(lang)}" for f in findings)
+            total = report.counts[(path, code, severity)]
+            if severity == "error":
+                failures += 1
+                fail = ET.SubElement(
+                    case, "failure", type=code, message=f"{total} × {findings[0].message(lang)}"
+                )
+                fail.text = body
+            else:
+                out = ET.SubElement(case, "system-out")
+                out.text = f"[{severity}] {total} ×\n{body}"
+        tests = max(1, len(by_code))
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        total_tests += tests
+        total_failures += failures
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _gh_escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_property(text: str) -> str:
+    return _gh_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report, lang: str = "ja") -> str:
+    """GitHub Actions workflow commands (::error file=…,line=…::message)."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for f in report.findings:
+        props = []
+        if f.path:
+            props.append(f"file={_gh_escape_property(f.path)}")
+        if f.row is not None:
+            props.append(f"line={f.row}")
+        props.append(f"title={_gh_escape_property(f.code + (' ' + f.field if f.field else ''))}")
+        lines.append(f"::{level[f.severity]} {','.join(props)}::{_gh_escape_data(f.message(lang))}")
+    return "\n".join(lines)
+
+
+def render_rules(fmt: str = "text") -> str:
+    """Every declared rule: code, severity, source, machine-readability ID, message."""
+    from kokai.validators.report import RULES
+
+    rules = sorted(RULES.values(), key=lambda r: (r.source, r.code))
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "code": r.code,
+                    "severity": r.severity,
+                    "source": r.source,
+                    "machine_readability_rule": r.machine_readability,
+                    "message": {"ja": r.ja, "en": r.en},
+                }
+                for r in rules
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
+    if fmt == "markdown":
+        rows = ["| code | severity | source | 機械可読性ルール | message (ja) |", "|---|---|---|---|---|"]
+        for r in rules:
+            msg = r.ja.replace("|", "\\|").replace("\n", " ")
+            rows.append(f"| `{r.code}` | {r.severity} | {r.source} | {r.machine_readability or ''} | {msg} |")
+        return "\n".join(rows)
+    return "\n".join(
+        f"{r.code:<45} {r.severity:<8} {r.source:<14} {r.machine_readability or '':<6} {r.ja}" for r in rules
+    )
