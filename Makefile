@@ -19,7 +19,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.to
 	touch $@
 
 demo: setup
-	$(BIN)/kokai validate datasets/*
+	$(BIN)/kokai validate datasets/*/
 
 # PostgreSQL server binaries for the catalog tests (the tests start a throwaway cluster).
 postgres:
