@@ -1,0 +1,220 @@
+"""`kokai validate`: CSV/TSV files and data package folders into one Report.
+
+For a table: read it (reading.py), choose its schema (given, else detected from
+the header row), run the Table Schema checks (table_schema.py), then the
+Japanese value rules (japanese.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from kokai.config import Config
+from kokai.validators import datapackage
+from kokai.validators.context import CheckContext
+from kokai.validators.reading import Table, read_table
+from kokai.validators.report import Finding, Report, Rule
+from kokai.validators.schemas import adapt_schema, detect_schema, load_schema
+from kokai.validators.table_schema import check_table_schema
+
+PACKAGE_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+# read anyway so that staff get "save it as CSV" (L1-01) rather than silence
+SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
+
+PATH_NOT_FOUND = Rule(
+    "path-not-found", "error",
+    "「{path}」が見つかりません。ファイルまたはフォルダのパスを確認してください。",
+    "{path} does not exist. Check the file or folder path.",
+    fatal=True,
+)  # fmt: skip
+NOTHING_TO_VALIDATE = Rule(
+    "nothing-to-validate", "error",
+    "フォルダ「{path}」に datapackage.yaml も CSV ファイルもありません。"
+    "データセットのフォルダには datapackage.yaml を置いてください。",
+    "the folder {path} has neither a datapackage.yaml nor CSV files. "
+    "A dataset folder needs a datapackage.yaml.",
+    fatal=True,
+)
+SCHEMA_DETECTED = Rule(
+    "schema-detected", "info",
+    "列名から「{schema}」（{title}）のスキーマで検査しました（確度 {confidence}、"
+    "標準の列 {matched}/{total} 列が一致）。違う場合は --schema で指定してください。",
+    "checked against the schema {schema!r} ({title}) detected from the header "
+    "(confidence {confidence}, {matched}/{total} standard columns). Use --schema to choose another.",
+)
+SCHEMA_NOT_DETECTED = Rule(
+    "schema-not-detected", "info",
+    "列名がどの標準データセットにも十分に当てはまらないため（最も近いのは{nearest}）、"
+    "スキーマの検査はせず、構造と値の検査だけを行いました。標準データセットなら列名を標準に合わせるか、"
+    "--schema で指定してください。",
+    "the header fits no standard dataset well enough (nearest: {nearest_en}), so only the "
+    "structure and values were checked. Rename the columns or pass --schema.",
+)
+OUTDATED_LAYOUT = Rule(
+    "outdated-layout", "warning",
+    "旧「推奨データセット」の列構成です。現行の自治体標準オープンデータセット（{title}）の列名に"
+    "直してください: {mapping}。対応の分かる列だけを検査しました。",
+    "this is the old 推奨データセット layout. Rename the columns to the current "
+    "自治体標準オープンデータセット ({title}): {mapping}. Only the mapped columns were checked.",
+    machine_readability="L3-07",
+)
+NOT_A_TABLE = Rule(
+    "not-a-table", "info",
+    "「{path}」は CSV/TSV ファイルでもデータセットのフォルダでもないので検査しませんでした。",
+    "{path} is neither a CSV/TSV file nor a dataset folder; it was not checked.",
+)
+READ_FAILED = Rule(
+    "read-failed", "error",
+    "ファイルを読む途中で内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
+    "an internal error occurred while reading the file ({reason}). This is a kokai bug; please report it.",
+    fatal=True,
+)
+CHECK_FAILED = Rule(
+    "internal-error", "error",
+    "検査中に内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
+    "an internal error occurred while checking ({reason}). This is a kokai bug; please report it.",
+)
+
+
+def context_from(config: Config | None, bbox: Any = None) -> CheckContext:
+    city_code = config.city_code if config else ""
+    city_bbox = bbox if bbox is not None else (config.city_bbox if config else None)
+    return CheckContext(city_code=city_code, city_bbox=tuple(city_bbox) if city_bbox else None)
+
+
+def validate_paths(
+    paths: list[str], schema: str | None = None, config: Config | None = None
+) -> Report:
+    """Validate CSV/TSV files, dataset folders and datapackage files."""
+    validate_package = datapackage.validate_package
+    report = Report()
+    given_schema = load_schema(schema) if schema else None  # KokaiError: exit 2
+    for shown in paths:
+        path = Path(shown)
+        if not path.exists():
+            report.add(PATH_NOT_FOUND.finding(path=shown))
+            continue
+        if path.is_dir():
+            descriptor = next((path / n for n in PACKAGE_NAMES if (path / n).is_file()), None)
+            if descriptor is not None:
+                validate_package(descriptor, report, config=config, schema=given_schema)
+                continue
+            tables = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
+            if not tables:
+                report.add(NOTHING_TO_VALIDATE.finding(path=shown))
+            for table_path in tables:
+                validate_table(str(table_path), report, schema=given_schema, context=context_from(config))
+            continue
+        suffix = path.suffix.lower()
+        if path.name.lower() in PACKAGE_NAMES or suffix in (".yaml", ".yml"):
+            validate_package(path, report, config=config, schema=given_schema)
+            continue
+        if suffix and suffix not in TABLE_SUFFIXES + SPREADSHEET_SUFFIXES:
+            report.add(NOT_A_TABLE.finding(path=shown))
+            continue
+        validate_table(shown, report, schema=given_schema, context=context_from(config))
+    return report
+
+
+def validate_table(
+    path: str,
+    report: Report,
+    schema: dict[str, Any] | None = None,
+    context: CheckContext | None = None,
+    table: Table | None = None,
+) -> Table:
+    """Read one table, choose its schema and add every finding to `report`."""
+    if table is None:
+        try:
+            table = read_table(path)
+        except Exception as exc:  # reading reports bad files itself; this is a kokai bug
+            report.add_source(path, "table")
+            report.add(READ_FAILED.finding(path=path, reason=f"{exc!r}"[:300]))
+            return Table(path=path, encoding="", header=[], data=pl.DataFrame(),
+                         line=pl.Series("line", [], dtype=pl.Int64))
+    details: dict[str, Any] = {
+        "encoding": table.encoding,
+        "rows": table.data.height - sum(1 for line in table.junk_lines if line > table.header_line),
+        "columns": len(table.header),
+    }
+    if table.header_rows > 1:
+        details["header_rows"] = table.header_rows
+    source = report.add_source(path, "table", **details)
+    report.extend(table.findings)
+    if not table.readable:
+        return table
+    chosen, findings = choose_schema(table, schema)
+    report.extend(findings)
+    japanese = japanese_findings(table, chosen, context or CheckContext())
+    if chosen is not None:
+        source.details["schema"] = chosen.get("name") or chosen.get("title") or "(inline)"
+        if "kokai:confidence" in chosen:
+            source.details["confidence"] = chosen["kokai:confidence"]
+        # one cell, one error: where a Japanese rule already explains a bad cell
+        # (e.g. ○ in a flag column), the generic type/constraint error is left out
+        covered: dict[str, set[int]] = {}
+        for f in japanese:
+            if f.severity == "error" and f.field and f.row is not None:
+                covered.setdefault(f.field, set()).add(f.row)
+        try:
+            check_table_schema(table, chosen, report, covered=covered)
+        except Exception as exc:  # a bug must not hide the other findings
+            report.add(CHECK_FAILED.finding(path=path, reason=f"table schema: {exc!r}"[:300]))
+    report.extend(japanese)
+    return table
+
+
+def choose_schema(
+    table: Table, schema: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The given schema, else the one detected from the header (None when unsure)."""
+    if schema is not None:
+        return schema, []
+    detection = detect_schema(table.header, table.path)
+    path = table.path
+    if detection.name is None:
+        return None, [SCHEMA_NOT_DETECTED.finding(path=path, nearest="なし", nearest_en="none")]
+    bundled = load_schema(detection.name)
+    title = bundled.get("title", detection.name)
+    if detection.outdated:
+        mapping = "、".join(f"{old}→{new}" for old, new in detection.mapping.items() if old != new)
+        adapted = adapt_schema(bundled, detection.mapping)
+        adapted["kokai:confidence"] = detection.confidence
+        return adapted, [
+            OUTDATED_LAYOUT.finding(
+                path=path, row=table.header_line, title=title, mapping=mapping or "-",
+                schema=detection.name,
+            )
+        ]
+    if not detection.usable:
+        nearest = f"「{detection.name}」（確度 {detection.confidence}）"
+        return None, [
+            SCHEMA_NOT_DETECTED.finding(
+                path=path, nearest=nearest,
+                nearest_en=f"{detection.name} (confidence {detection.confidence})",
+            )
+        ]
+    bundled["kokai:confidence"] = detection.confidence
+    return bundled, [
+        SCHEMA_DETECTED.finding(
+            path=path, schema=detection.name, title=title, confidence=detection.confidence,
+            matched=len(detection.matched), total=len(bundled["fields"]),
+        )
+    ]
+
+
+def japanese_findings(
+    table: Table, schema: dict[str, Any] | None, context: CheckContext
+) -> list[Finding]:
+    try:
+        from kokai.validators.japanese import check_table
+    except ImportError:  # the Japanese rules are optional for this module
+        return []
+    try:
+        return list(check_table(table, schema, context))
+    except Exception as exc:  # a bug must not hide the other findings
+        return [CHECK_FAILED.finding(path=table.path, reason=f"japanese: {exc!r}"[:300])]
