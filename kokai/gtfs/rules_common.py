@@ -1,0 +1,123 @@
+"""Shared helpers of the GTFS rules: the check context, typed columns, and
+turning a DataFrame of failing rows into Findings (only those are built)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from kokai.gtfs.feed import Feed
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, Finding, Rule
+
+TIME_PATTERN = r"^(\d{1,3}):([0-5]\d):([0-5]\d)$"
+EARTH_RADIUS_M = 6_371_010.0  # as S2Earth, which MobilityData uses
+
+
+@dataclass
+class CheckContext:
+    feed: Feed
+    today: date
+    profile: str = "gtfs"
+    # Tables with row or header errors. As in MobilityData, rules that read a table
+    # with such errors are skipped, so that one broken file does not cascade.
+    broken: set[str] = field(default_factory=set)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def usable(self, *names: str) -> bool:
+        return not any(name in self.broken for name in names)
+
+    def frame(self, name: str) -> pl.DataFrame | None:
+        """The file with its `__line__` column (cached), or None when absent."""
+        key = f"lines:{name}"
+        if key not in self.cache:
+            self.cache[key] = self.feed.with_lines(name) if name in self.feed.files else None
+        return self.cache[key]
+
+    def has(self, name: str, *columns: str) -> bool:
+        frame = self.feed.files.get(name)
+        return frame is not None and all(c in frame.columns for c in columns)
+
+
+def col_or_null(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String).alias(name)
+
+
+def seconds(expr: pl.Expr) -> pl.Expr:
+    """GTFS time 'H:MM:SS' (hours may pass 24) → seconds after midnight. Rules that
+    use it run only on tables without invalid_time errors, so no regex here:
+    'HH:MM:SS' read as the integer HHMMSS is much faster."""
+    digits = expr.str.replace_all(":", "", literal=True).cast(pl.Int64, strict=False)
+    # map_batches: the digits are parsed once (an eager select would repeat `digits` 3 times).
+    return digits.map_batches(_hhmmss_to_seconds, return_dtype=pl.Int64)
+
+
+def _hhmmss_to_seconds(hhmmss: pl.Series) -> pl.Series:
+    return (hhmmss // 10000) * 3600 + (hhmmss // 100 % 100) * 60 + hhmmss % 100
+
+
+def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
+    """True when the rows of each `group` value form one block, in strictly
+    increasing `sequence` (as most feeds write stop_times and shapes). Then no
+    (group, sequence) pair repeats, and no sort is needed."""
+    same = (pl.col(group) == pl.col(group).shift(1)).fill_null(False)
+    flags = frame.select(
+        (~same).sum().alias("blocks"),
+        pl.col(group).n_unique().alias("groups"),
+        ((sequence > sequence.shift(1)) | ~same).all().alias("increasing"),
+        (pl.col(group).null_count() + sequence.null_count()).alias("nulls"),
+    ).row(0, named=True)
+    return (
+        flags["blocks"] == flags["groups"] and bool(flags["increasing"]) and flags["nulls"] == 0
+    )
+
+
+def to_date(expr: pl.Expr) -> pl.Expr:
+    return expr.str.to_date("%Y%m%d", strict=False)
+
+
+def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    p1, p2 = lat1.radians(), lat2.radians()
+    dphi, dlmb = p2 - p1, (lon2 - lon1).radians()
+    a = (dphi / 2).sin() ** 2 + p1.cos() * p2.cos() * (dlmb / 2).sin() ** 2
+    return 2 * EARTH_RADIUS_M * a.sqrt().arcsin()
+
+
+def emit(
+    rule: Rule,
+    failing: pl.DataFrame,
+    *,
+    path: str | None,
+    field: str | None = None,
+    value: str | None = None,
+    row: str | None = "__line__",
+    params: dict[str, str] | None = None,
+    consts: dict[str, Any] | None = None,
+) -> list[Finding]:
+    """One Finding per row of `failing`. `value`, `row` and the values of
+    `params` name columns of `failing`; `consts` are fixed template values.
+    Only the first MAX_FINDINGS_PER_CODE are built; the rest are counted by
+    repeating the last one (the Report keeps only the cap anyway)."""
+    n = failing.height
+    if n == 0:
+        return []
+    params = params or {}
+    consts = consts or {}
+    out: list[Finding] = []
+    head = failing.head(MAX_FINDINGS_PER_CODE)
+    for record in head.iter_rows(named=True):
+        out.append(
+            rule.finding(
+                path=path,
+                row=record.get(row) if row else None,
+                field=field,
+                value=record.get(value) if value else None,
+                **{k: record.get(c) for k, c in params.items()},
+                **consts,
+            )
+        )
+    if n > len(out):
+        out.extend([out[-1]] * (n - len(out)))
+    return out
