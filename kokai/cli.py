@@ -104,9 +104,11 @@ def _print_report(report, fmt: str, lang: str) -> int:
 
 
 def cmd_validate(args, config) -> int:
+    from kokai.gtfs.validate import validate_feed
     from kokai.validators.table import validate_paths
 
-    return _print_report(validate_paths(args.paths, schema=args.schema, config=config), args.format, args.lang)
+    report = validate_paths(args.paths, schema=args.schema, config=config, feed_validator=validate_feed)
+    return _print_report(report, args.format, args.lang)
 
 
 def cmd_fix(args, config) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -193,8 +194,12 @@ def validate_package(
     report: Report,
     config: Config | None = None,
     schema: dict[str, Any] | None = None,
+    feed_validator: Callable[[str], Report] | None = None,
 ) -> None:
-    """Check a datapackage descriptor and validate each tabular resource into `report`."""
+    """Check a datapackage descriptor and validate each tabular resource into `report`.
+
+    GTFS resources go to `feed_validator` (the CLI passes kokai.gtfs'; validators
+    may not import gtfs) or, without one, are reported as skipped."""
     from kokai.validators.table import context_from, validate_table
 
     shown = str(descriptor_path)
@@ -227,7 +232,10 @@ def validate_package(
             continue
         shown_resource = str(folder / rel)
         if fmt == "gtfs":
-            report.add(RESOURCE_SKIPPED_GTFS.finding(path=shown, field=name, value=shown_resource))
+            if feed_validator is None:
+                report.add(RESOURCE_SKIPPED_GTFS.finding(path=shown, field=name, value=shown_resource))
+            else:
+                report.merge(feed_validator(shown_resource))
             continue
         file = folder / rel
         if not file.is_file():

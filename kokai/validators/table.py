@@ -7,6 +7,7 @@ Japanese value rules (japanese.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,13 @@ def context_from(config: Config | None, bbox: Any = None) -> CheckContext:
 
 
 def validate_paths(
-    paths: list[str], schema: str | None = None, config: Config | None = None
+    paths: list[str],
+    schema: str | None = None,
+    config: Config | None = None,
+    feed_validator: Callable[[str], Report] | None = None,
 ) -> Report:
-    """Validate CSV/TSV files, dataset folders and datapackage files."""
+    """Validate CSV/TSV files, dataset folders and datapackage files
+    (a data package's GTFS resources with `feed_validator`, when given)."""
     validate_package = datapackage.validate_package
     report = Report()
     given_schema = load_schema(schema) if schema else None  # KokaiError: exit 2
@@ -101,7 +106,10 @@ def validate_paths(
         if path.is_dir():
             descriptor = next((path / n for n in PACKAGE_NAMES if (path / n).is_file()), None)
             if descriptor is not None:
-                validate_package(descriptor, report, config=config, schema=given_schema)
+                validate_package(
+                    descriptor, report, config=config, schema=given_schema,
+                    feed_validator=feed_validator,
+                )
                 continue
             tables = sorted(p for p in path.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)
             if not tables:
@@ -111,7 +119,9 @@ def validate_paths(
             continue
         suffix = path.suffix.lower()
         if path.name.lower() in PACKAGE_NAMES or suffix in (".yaml", ".yml"):
-            validate_package(path, report, config=config, schema=given_schema)
+            validate_package(
+                path, report, config=config, schema=given_schema, feed_validator=feed_validator
+            )
             continue
         if suffix and suffix not in TABLE_SUFFIXES + SPREADSHEET_SUFFIXES:
             report.add(NOT_A_TABLE.finding(path=shown))
