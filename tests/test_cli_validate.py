@@ -121,8 +121,10 @@ def test_several_paths_and_a_missing_one_exit_2(tmp_path, capsys):
     assert {s["path"].rsplit("/", 1)[-1] for s in json.loads(out)["sources"]} == {"shelters.csv"}
 
 
-def write_package(folder, schema="gsi-shelters", extra: str = "", data: str = SHELTERS):
+def write_package(folder, schema="gsi-shelters", extra: str = "", data: str = SHELTERS, feed=False):
     folder.mkdir()
+    if feed:
+        (folder / "feed").mkdir()
     (folder / "shelters.csv").write_text(data, encoding="utf-8")
     (folder / "datapackage.yaml").write_text(
         "name: shelters\n"
@@ -137,7 +139,7 @@ def write_package(folder, schema="gsi-shelters", extra: str = "", data: str = SH
         "resources:\n"
         "  - name: shelters\n    path: shelters.csv\n    format: csv\n"
         f"    schema: {schema}\n"
-        "  - name: bus\n    path: feed\n    format: gtfs\n",
+        + ("  - name: bus\n    path: feed\n    format: gtfs\n" if feed else ""),
         encoding="utf-8",
     )
     return str(folder)
@@ -150,7 +152,15 @@ def test_valid_data_package(tmp_path, capsys):
     kinds = [s["kind"] for s in report["sources"]]
     assert kinds == ["datapackage", "table"]
     assert report["sources"][1]["schema"] == "gsi-shelters"
-    assert [f["code"] for f in report["findings"]] == ["resource-gtfs-skipped"]
+    assert report["findings"] == []
+
+
+def test_gtfs_resource_skipped_without_a_feed_validator(tmp_path):
+    from kokai.validators.table import validate_paths
+
+    report = validate_paths([write_package(tmp_path / "ds", feed=True)])
+    assert [f.code for f in report.findings] == ["resource-gtfs-skipped"]
+    assert report.exit_code == 0
 
 
 def test_data_package_with_a_schema_file_and_bad_metadata(tmp_path, capsys):

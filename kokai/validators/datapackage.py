@@ -232,7 +232,9 @@ def validate_package(
             continue
         shown_resource = str(folder / rel)
         if fmt == "gtfs":
-            if feed_validator is None:
+            if not (folder / rel).exists():
+                report.add(RESOURCE_MISSING.finding(path=shown, field=name, value=rel))
+            elif feed_validator is None:
                 report.add(RESOURCE_SKIPPED_GTFS.finding(path=shown, field=name, value=shown_resource))
             else:
                 report.merge(feed_validator(shown_resource))
