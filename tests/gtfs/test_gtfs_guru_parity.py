@@ -9,7 +9,6 @@ that differs fails the test."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -45,7 +44,6 @@ SMALL_FEEDS = (
     "rinko_bus_mlit_sample.zip",
 )
 LARGE_FEEDS = ("vilnius.zip", "metro_north_railroad.zip")
-SLOW = os.environ.get("KOKAI_SLOW") == "1"
 
 
 def _guru_counts(path: Path, today: date) -> Counter:
@@ -72,11 +70,7 @@ def _differences(name: str, guru: Counter, kokai: Counter, severities: set[str])
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize(
-    "feed",
-    [*SMALL_FEEDS, *(pytest.param(f, marks=pytest.mark.skipif(not SLOW, reason="KOKAI_SLOW=1"))
-                     for f in LARGE_FEEDS)],
-)  # fmt: skip
+@pytest.mark.parametrize("feed", [*SMALL_FEEDS, *LARGE_FEEDS])
 def test_corpus_feed_same_notices_as_gtfs_guru(feed: str) -> None:
     path = CORPUS_GTFS / feed
     if not path.exists():
