@@ -33,7 +33,7 @@ def test_binary_file(tmp_path, capsys):
     path.write_bytes(bytes(range(256)) * 64)
     code, out, _ = validate(capsys, str(path), "--format", "json")
     assert code == 2
-    assert [f["code"] for f in json_findings(out)] == ["binary-file"]
+    assert [f["code"] for f in json_findings(out)] == ["binary_file"]
 
 
 def test_excel_file_named_csv(tmp_path, capsys):
@@ -48,7 +48,7 @@ def test_zero_byte_datapackage(tmp_path, capsys):
     (tmp_path / "datapackage.yaml").write_bytes(b"")
     code, out, _ = validate(capsys, str(tmp_path), "--format", "json")
     assert code == 2
-    assert [f["code"] for f in json_findings(out)] == ["package-unreadable"]
+    assert [f["code"] for f in json_findings(out)] == ["package_unreadable"]
 
 
 @pytest.mark.parametrize("content", ["title: [unclosed\n", "- just\n- a list\n", "\t:\n  bad: [\n"])
@@ -67,7 +67,7 @@ def test_ten_thousand_columns(tmp_path, capsys):
     code, out, _ = validate(capsys, str(path), "--format", "json")
     assert code in (1, 2)
     [finding] = json_findings(out)
-    assert finding["code"] == "too-many-columns"
+    assert finding["code"] == "too_many_columns"
     assert "10000" in finding["message"]["ja"]
 
 
@@ -79,7 +79,7 @@ def test_a_100_mb_single_line(tmp_path, capsys):
             out_file.write(chunk)
     code, out, _ = validate(capsys, str(path), "--format", "json")
     assert code in (1, 2)
-    assert [f["code"] for f in json_findings(out)] == ["line-too-long"]
+    assert [f["code"] for f in json_findings(out)] == ["line_too_long"]
 
 
 def test_a_huge_cell_below_a_normal_header(tmp_path, capsys):
@@ -126,7 +126,7 @@ def test_unclosed_quote_and_garbage_bytes(tmp_path, capsys):
     code, out, _ = validate(capsys, str(path), "--format", "json")
     assert code == 1
     codes = {f["code"] for f in json_findings(out)}
-    assert {"invalid-quoting", "encoding-error"} <= codes
+    assert {"invalid_quoting", "encoding_error"} <= codes
 
 
 def test_usage_error(capsys):

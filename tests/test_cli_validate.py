@@ -45,7 +45,7 @@ def test_valid_file_exits_0_with_the_detected_schema(tmp_path, capsys):
     [source] = report["sources"]
     assert source["schema"] == "gsi-shelters"
     assert source["confidence"] == 1.0
-    assert [f["code"] for f in report["findings"]] == ["schema-detected"]
+    assert [f["code"] for f in report["findings"]] == ["schema_detected"]
 
 
 def test_json_shape(tmp_path, capsys):
@@ -159,7 +159,7 @@ def test_gtfs_resource_skipped_without_a_feed_validator(tmp_path):
     from kokai.validators.table import validate_paths
 
     report = validate_paths([write_package(tmp_path / "ds", feed=True)])
-    assert [f.code for f in report.findings] == ["resource-gtfs-skipped"]
+    assert [f.code for f in report.findings] == ["resource_gtfs_skipped"]
     assert report.exit_code == 0
 
 
@@ -177,8 +177,8 @@ def test_data_package_with_a_schema_file_and_bad_metadata(tmp_path, capsys):
     report = json.loads(out)
     assert code == 1
     codes = {(f["code"], f["field"]) for f in report["findings"]}
-    assert ("package-not-japanese", "title") in codes
-    assert ("package-field-invalid", "kokai:spatial") in codes
+    assert ("package_not_japanese", "title") in codes
+    assert ("package_field_invalid", "kokai:spatial") in codes
     assert ("type-error", "緯度") in codes
     assert ("extra-label", "施設・場所名") in codes
 
@@ -192,9 +192,9 @@ def test_data_package_missing_metadata_and_resource(tmp_path, capsys):
     code, out = run(capsys, str(folder), "--format", "json")
     report = json.loads(out)
     assert code == 2  # a resource file that does not exist cannot be read
-    missing = {f["field"] for f in report["findings"] if f["code"] == "package-field-missing"}
+    missing = {f["field"] for f in report["findings"] if f["code"] == "package_field_missing"}
     assert {"title", "description", "licenses"} <= missing
-    assert "resource-missing" in {f["code"] for f in report["findings"]}
+    assert "resource_missing" in {f["code"] for f in report["findings"]}
 
 
 def test_schemas_command(capsys):
@@ -208,7 +208,7 @@ def test_other_files_are_skipped_but_spreadsheets_are_refused(tmp_path, capsys):
     notes.write_text("# データについて\n\n説明です。\n", encoding="utf-8")
     code, out = run(capsys, str(notes), "--format", "json")
     assert code == 0
-    assert [f["code"] for f in json.loads(out)["findings"]] == ["not-a-table"]
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["not_a_table"]
     book = tmp_path / "shelters.xlsx"
     book.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     code, out = run(capsys, str(book))
@@ -246,4 +246,4 @@ def test_package_metadata_gives_the_city_bbox():
     # latitude written first: 137.8 is no latitude
     findings, bbox = check_metadata({**descriptor, "kokai:spatial": [34.6, 137.8, 34.7, 137.9]}, "p")
     assert bbox is None
-    assert [(f.code, f.field) for f in findings] == [("package-field-invalid", "kokai:spatial")]
+    assert [(f.code, f.field) for f in findings] == [("package_field_invalid", "kokai:spatial")]

@@ -44,14 +44,14 @@ def test_kobe_2017_is_read_as_cp932_with_the_numero_sign_intact():
     assert table.encoding == "cp932"
     assert table.header[0] == "№"
     assert source(KOBE_2017)["encoding"] == "cp932"
-    assert found(KOBE_2017, "encoding-not-utf8")
+    assert found(KOBE_2017, "encoding_not_utf8")
     (numero,) = found(KOBE_2017, "model_dependent_character")
     assert (numero.row, numero.field) == (1, "№") and "No." in numero.message_ja
 
 
 def test_kobe_2017_two_header_rows_are_reported_and_merged():
     assert source(KOBE_2017)["header_rows"] == 2
-    (header,) = found(KOBE_2017, "multi-row-header")
+    (header,) = found(KOBE_2017, "multi_row_header")
     assert header.row == 2
     assert "災害ごとの注意事項_土砂災害" in read_table(KOBE_2017).header
 
@@ -69,7 +69,7 @@ def test_kobe_2017_flags_written_with_symbols():
 
 
 def test_kobe_2017_trailing_totals_row_is_reported():
-    (totals,) = found(KOBE_2017, "totals-row")
+    (totals,) = found(KOBE_2017, "totals_row")
     assert totals.row == 346 and "合計" in (totals.value or totals.message_ja)
 
 
@@ -82,7 +82,7 @@ def test_kobe_2017_several_phone_numbers_in_one_cell():
 
 def test_kobe_2014_utf8_bom_and_its_trailing_blank_rows():
     assert source(KOBE_2014)["encoding"] == "utf-8-sig"
-    (blank,) = found(KOBE_2014, "trailing-blank-rows")
+    (blank,) = found(KOBE_2014, "trailing_blank_rows")
     assert blank.row == 340
     assert not [f for f in report_of(KOBE_2014).findings if f.row and f.row > 340]
     assert {f.value for f in found(KOBE_2014, "flag_value")} >= {"○", "×"}
@@ -91,9 +91,9 @@ def test_kobe_2014_utf8_bom_and_its_trailing_blank_rows():
 
 
 def test_hamamatsu_is_the_old_layout_with_longitude_before_latitude():
-    (outdated,) = found(HAMAMATSU, "outdated-layout")
+    (outdated,) = found(HAMAMATSU, "outdated_layout")
     assert "都道府県コード又は市区町村コード→全国地方公共団体コード" in outdated.message_ja
-    order = found(HAMAMATSU, "label-order")
+    order = found(HAMAMATSU, "label_order")
     assert order and "経度" in order[0].message_ja
     # the values are right under their own headers: nothing is swapped or outside Japan
     assert not found(HAMAMATSU, "coordinates_swapped")
@@ -142,5 +142,5 @@ def test_fix_kobe_2017_gives_utf8_with_fewer_findings(tmp_path: Path):
     before = report_of(KOBE_2017)
     assert sum(after.codes().values()) < sum(before.codes().values())
     assert after.total("error") < before.total("error")
-    assert "encoding-not-utf8" not in after.codes()
+    assert "encoding_not_utf8" not in after.codes()
     assert report.codes()["fixed_flag"] >= 1500

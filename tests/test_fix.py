@@ -105,7 +105,7 @@ def test_out_validates_cleaner_than_in(broken_csv: Path, tmp_path: Path):
     before, after = validate_paths([str(broken_csv)]), validate_paths([str(out)])
     assert after.total("error") < before.total("error")
     assert after.total("warning") < before.total("warning")
-    assert "encoding-not-utf8" not in after.codes() and "flag_value" not in after.codes()
+    assert "encoding_not_utf8" not in after.codes() and "flag_value" not in after.codes()
 
 
 def test_fix_never_guesses(tmp_path: Path):

@@ -46,8 +46,8 @@ def test_encodings_are_decoded(tmp_path, encoding, expected, warns):
     assert table.header == ["№", "名称", "備考"]
     assert table.data.row(0) == ("1", "東灘小学校", "①番出口")
     assert table.data.row(1)[2] == "㈱ビル"
-    assert ("encoding-not-utf8" in codes(table)) is warns
-    assert "encoding-error" not in codes(table)
+    assert ("encoding_not_utf8" in codes(table)) is warns
+    assert "encoding_error" not in codes(table)
 
 
 def test_cp932_only_character_is_not_lost(tmp_path):
@@ -66,7 +66,7 @@ def test_undecodable_bytes_report_the_byte_offset(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(raw)
     table = read_table(path)
-    [finding] = by_code(table, "encoding-error")
+    [finding] = by_code(table, "encoding_error")
     assert finding.severity == "error"
     assert str(len(good)) in finding.message_ja
     assert table.readable
@@ -84,10 +84,10 @@ def test_utf16_without_bom_is_recognised(tmp_path):
 @pytest.mark.parametrize(
     "content, code",
     [
-        (b"", "empty-file"),
-        (b"\n\n", "empty-file"),
-        (b"PK\x03\x04" + b"\x00" * 100, "binary-file"),
-        (b"ID,x\n\x00\x01\x02\x03binary", "binary-file"),
+        (b"", "empty_file"),
+        (b"\n\n", "empty_file"),
+        (b"PK\x03\x04" + b"\x00" * 100, "binary_file"),
+        (b"ID,x\n\x00\x01\x02\x03binary", "binary_file"),
     ],
 )
 def test_unreadable_files_give_a_fatal_finding(tmp_path, content, code):
@@ -100,8 +100,8 @@ def test_unreadable_files_give_a_fatal_finding(tmp_path, content, code):
 
 
 def test_missing_file_and_folder(tmp_path):
-    assert codes(read_table(tmp_path / "nope.csv")) == ["unreadable-file"]
-    assert codes(read_table(tmp_path)) == ["unreadable-file"]
+    assert codes(read_table(tmp_path / "nope.csv")) == ["unreadable_file"]
+    assert codes(read_table(tmp_path)) == ["unreadable_file"]
 
 
 # --- header -----------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_second_header_row_is_merged(tmp_path):
         "災害ごとの注意事項_土砂災害", "災害ごとの注意事項_洪水", "災害ごとの注意事項_津波",
     ]
     assert table.header[6] == "__col7"
-    assert "multi-row-header" in codes(table)
+    assert "multi_row_header" in codes(table)
     assert "blank-label" in codes(table)
     assert table.line.to_list() == [3, 4]
     assert table.data.row(0)[0] == "0001"
@@ -131,7 +131,7 @@ def test_second_header_row_is_merged(tmp_path):
 def test_single_header_row_is_not_merged(tmp_path):
     table = read_table(write(tmp_path, SIMPLE))
     assert table.header_rows == 1
-    assert "multi-row-header" not in codes(table)
+    assert "multi_row_header" not in codes(table)
     assert table.line.to_list() == [2, 3]
     assert table.findings == []
 
@@ -145,7 +145,7 @@ def test_data_row_under_a_blank_header_is_not_a_header(tmp_path):
 def test_title_line_before_the_header(tmp_path):
     text = "令和6年度 避難所一覧,,\n,,\nID,名称,緯度\nA1,公民館,34.7\n"
     table = read_table(write(tmp_path, text))
-    [finding] = by_code(table, "header-not-first-line")
+    [finding] = by_code(table, "header_not_first_line")
     assert finding.row == 3
     assert finding.machine_readability == "L3-01"
     assert table.header == ["ID", "名称", "緯度"]
@@ -182,7 +182,7 @@ def test_empty_line_keeps_line_numbers(tmp_path):
 
 def test_trailing_blank_rows(tmp_path):
     table = read_table(write(tmp_path, "ID,名称\nA1,公民館\n,\n,\n"))
-    [finding] = by_code(table, "trailing-blank-rows")
+    [finding] = by_code(table, "trailing_blank_rows")
     assert finding.severity == "warning"
     assert finding.row == 3
     assert table.junk_lines == {3, 4}
@@ -199,7 +199,7 @@ def test_totals_row_and_notes_at_the_end(tmp_path):
         ",合計,2,2\n"
     )
     table = read_table(write(tmp_path, text))
-    [finding] = by_code(table, "totals-row")
+    [finding] = by_code(table, "totals_row")
     assert finding.row == 6
     assert finding.machine_readability == "L1-04"
     assert table.junk_lines == {4, 5, 6}
@@ -208,14 +208,14 @@ def test_totals_row_and_notes_at_the_end(tmp_path):
 
 def test_no_totals_row(tmp_path):
     table = read_table(write(tmp_path, "地域,人口\n本町,100\n栄町,200\n"))
-    assert "totals-row" not in codes(table)
+    assert "totals_row" not in codes(table)
     assert table.junk_lines == set()
 
 
 def test_newline_in_cell_and_line_numbers_after_it(tmp_path):
     text = 'ID,名称,備考\r\nA1,公民館,"1行目\n2行目"\r\nA2,図書館,\r\n'
     table = read_table(write(tmp_path, text))
-    [finding] = by_code(table, "newline-in-cell")
+    [finding] = by_code(table, "newline_in_cell")
     assert (finding.row, finding.field) == (2, "備考")
     assert finding.machine_readability == "L1-14"
     assert table.line.to_list() == [2, 4]
@@ -246,12 +246,12 @@ def test_regular_rows_have_no_ragged_findings(tmp_path):
 
 def test_unclosed_quote(tmp_path):
     table = read_table(write(tmp_path, 'ID,名称\nA1,"公民館\nA2,図書館\n'))
-    assert "invalid-quoting" in codes(table)
+    assert "invalid_quoting" in codes(table)
 
 
 def test_quote_inside_an_unquoted_value(tmp_path):
     table = read_table(write(tmp_path, 'ID,名称\nA1,"公民館"本館\nA2,図書館\n'))
-    [finding] = by_code(table, "invalid-quoting")
+    [finding] = by_code(table, "invalid_quoting")
     assert "公民館" in finding.message_ja
     assert table.data.get_column("ID").to_list() == ["A1", "A2"]
 
@@ -265,7 +265,7 @@ def test_tsv(tmp_path):
 def test_header_only(tmp_path):
     table = read_table(write(tmp_path, "ID,名称\n"))
     assert table.data.height == 0
-    assert codes(table) == ["no-data-rows"]
+    assert codes(table) == ["no_data_rows"]
 
 
 # --- real files (../shared/corpus/jp, skipped when absent) --------------------
@@ -286,9 +286,9 @@ def test_corpus_kobe_2017():
     assert table.header[0] == "№"
     assert table.header_rows == 2
     assert "災害ごとの注意事項_津波" in table.header
-    [totals] = by_code(table, "totals-row")
+    [totals] = by_code(table, "totals_row")
     assert table.data.filter(table.line == totals.row).row(0)[9] == "合計"
-    assert "newline-in-cell" in codes(table)  # the lone LF inside a quoted note
+    assert "newline_in_cell" in codes(table)  # the lone LF inside a quoted note
     data, lines = table.checked()
     assert data.get_column("№").str.contains(r"^[0-9]{4}$").all()
 
@@ -296,7 +296,7 @@ def test_corpus_kobe_2017():
 def test_corpus_kobe_2014_trailing_blank_rows():
     table = read_table(corpus_file("kobe_okunai-hinanjo-2014-utf8bom.csv"))
     assert table.encoding == "utf-8-sig"
-    [finding] = by_code(table, "trailing-blank-rows")
+    [finding] = by_code(table, "trailing_blank_rows")
     assert "8" in finding.message_ja
     assert len(table.junk_lines) == 8
 

@@ -1,8 +1,10 @@
 import json
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from kokai.validators.render import render, render_rules
-from kokai.validators.report import MAX_FINDINGS_PER_CODE, Report, Rule
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, RULES, Report, Rule
 
 BAD_DATE = Rule(
     "test_bad_date", "error", "{field} の日付 {value} は ISO 形式 {iso} にしてください",
@@ -10,6 +12,14 @@ BAD_DATE = Rule(
 )
 ODD_SPACE = Rule("test_odd_space", "warning", "全角スペースがあります", "Ideographic space", source="test")
 UNREADABLE = Rule("test_unreadable", "error", "読めません", "Cannot read", source="test", fatal=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _unregister_test_rules():
+    """These rules exist only for this module; keep them out of `kokai rules` elsewhere."""
+    yield
+    for rule in (BAD_DATE, ODD_SPACE, UNREADABLE):
+        RULES.pop((rule.source, rule.code), None)
 
 
 def sample_report() -> Report:

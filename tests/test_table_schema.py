@@ -167,19 +167,19 @@ def test_missing_label_without_level_is_an_error(tmp_path):
 def test_columns_are_matched_by_name_and_order_is_a_warning(tmp_path):
     fields = [{"name": "緯度", "type": "number"}, {"name": "経度", "type": "number"}]
     report = run(tmp_path, "経度,緯度\n137.7,34.7\n", fields)
-    assert [(f.code, f.severity) for f in report.findings] == [("label-order", "warning")]
+    assert [(f.code, f.severity) for f in report.findings] == [("label_order", "warning")]
 
 
 def test_label_written_in_full_width(tmp_path):
     report = run(tmp_path, "ＩＤ,名称\n1,a\n", [{"name": "ID"}, {"name": "名称"}])
-    assert [(f.code, f.field, f.value) for f in report.findings] == [("label-not-exact", "ID", "ＩＤ")]
+    assert [(f.code, f.field, f.value) for f in report.findings] == [("label_not_exact", "ID", "ＩＤ")]
 
 
 def test_recommended_pattern_is_a_warning(tmp_path):
     field = {"name": "POIコード", "kokai:recommendedPattern": "^[0-9]{4}$"}
     report = run(tmp_path, csv_of("POIコード", ["0101", "1402a", ""]), [{"name": "no"}, field])
     assert [(f.code, f.severity, f.value) for f in report.findings] == [
-        ("pattern-expectation", "warning", "1402a")
+        ("pattern_expectation", "warning", "1402a")
     ]
 
 
@@ -204,5 +204,5 @@ def test_findings_are_capped_but_counted(tmp_path):
 
 def test_invalid_schema_is_reported(tmp_path):
     report = run(tmp_path, "a\n1\n", [{"name": "a", "type": "money"}])
-    assert [f.code for f in report.findings] == ["schema-invalid"]
+    assert [f.code for f in report.findings] == ["schema_invalid"]
     assert report.exit_code == 2

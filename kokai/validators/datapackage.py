@@ -28,51 +28,51 @@ KNOWN_LICENSES = {
 }  # fmt: skip
 
 DESCRIPTOR_UNREADABLE = Rule(
-    "package-unreadable", "error",
+    "package_unreadable", "error",
     "データパッケージの記述ファイルを読めません（{reason}）。YAML の書き方（インデント、「:」の後の空白、"
     "引用符の対応）を確認してください。",
     "cannot read the data package descriptor ({reason}). Check the YAML syntax.",
     fatal=True,
 )  # fmt: skip
 PACKAGE_FIELD_MISSING = Rule(
-    "package-field-missing", "error",
+    "package_field_missing", "error",
     "データパッケージに「{field}」がありません。{hint_ja}",
     "the data package has no {field!r}. {hint_en}",
     machine_readability="L3-08",
 )
 PACKAGE_FIELD_INVALID = Rule(
-    "package-field-invalid", "error",
+    "package_field_invalid", "error",
     "データパッケージの「{field}」が正しくありません: {problem_ja}",
     "the data package's {field!r} is invalid: {problem_en}",
 )
 PACKAGE_NOT_JAPANESE = Rule(
-    "package-not-japanese", "warning",
+    "package_not_japanese", "warning",
     "「{field}」に日本語がありません。市民が読めるよう日本語で書いてください。",
     "{field!r} has no Japanese text; write it in Japanese for residents.",
 )
 LICENSE_UNKNOWN = Rule(
-    "license-unknown", "warning",
+    "license_unknown", "warning",
     "ライセンス「{value}」は kokai が知らない識別子です。CC-BY-4.0 か PDL-1.0（公共データ利用規約）を推奨します。",
     "the licence {value!r} is not a known identifier; CC-BY-4.0 or PDL-1.0 is recommended.",
 )
 RESOURCE_INVALID = Rule(
-    "resource-invalid", "error",
+    "resource_invalid", "error",
     "リソース「{field}」: {problem_ja}",
     "resource {field!r}: {problem_en}",
 )
 RESOURCE_MISSING = Rule(
-    "resource-missing", "error",
+    "resource_missing", "error",
     "リソース「{field}」のファイル「{value}」がありません。datapackage.yaml の path を確認してください。",
     "resource {field!r}: the file {value!r} does not exist. Check its path in datapackage.yaml.",
     fatal=True,
 )
 RESOURCE_SKIPPED_GTFS = Rule(
-    "resource-gtfs-skipped", "info",
+    "resource_gtfs_skipped", "info",
     "リソース「{field}」は GTFS フィードです。`kokai gtfs validate {value}` で検査してください。",
     "resource {field!r} is a GTFS feed; check it with `kokai gtfs validate {value}`.",
 )
 RESOURCE_NOT_TABLE = Rule(
-    "resource-not-table", "info",
+    "resource_not_table", "info",
     "リソース「{field}」（{value}）は表形式ではないので検査しませんでした。",
     "resource {field!r} ({value}) is not tabular and was not checked.",
 )

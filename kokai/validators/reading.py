@@ -46,19 +46,19 @@ TOTALS_WORDS = frozenset({"合計", "総計", "計", "小計", "総合計", "累
 # --- rules -----------------------------------------------------------------
 
 UNREADABLE_FILE = Rule(
-    "unreadable-file", "error",
+    "unreadable_file", "error",
     "ファイルを読めません（{reason}）。パスと読み取り権限を確認してください。",
     "cannot read the file ({reason}). Check the path and read permission.",
     fatal=True,
 )
 EMPTY_FILE = Rule(
-    "empty-file", "error",
+    "empty_file", "error",
     "ファイルが空です（0 バイト）。見出し行とデータを含む CSV を保存し直してください。",
     "the file is empty (0 bytes). Save it again as a CSV with a header row and data.",
     machine_readability="L1-01", fatal=True,
 )
 BINARY_FILE = Rule(
-    "binary-file", "error",
+    "binary_file", "error",
     "CSV ではなく{kind}のようです（先頭 {offset} バイト目に制御文字）。"
     "表計算ソフトで「CSV UTF-8（コンマ区切り）」形式で保存し直してください。",
     "this looks like {kind_en}, not a CSV (control byte at offset {offset}). "
@@ -66,7 +66,7 @@ BINARY_FILE = Rule(
     machine_readability="L1-01", fatal=True,
 )
 LINE_TOO_LONG = Rule(
-    "line-too-long", "error",
+    "line_too_long", "error",
     "1 行目（見出し行）が {size} バイトを超えています。改行のない巨大なファイルは表として読めません。"
     "1 行 1 レコードの CSV で保存し直してください。",
     "the first (header) line exceeds {size} bytes; a file without line breaks "
@@ -74,7 +74,7 @@ LINE_TOO_LONG = Rule(
     machine_readability="L1-01", fatal=True,
 )
 TOO_MANY_COLUMNS = Rule(
-    "too-many-columns", "error",
+    "too_many_columns", "error",
     "列が {count} 列あり、上限 {limit} 列を超えています。"
     "横持ちの表は縦持ち（1 行 1 レコード）に直してください（L3-09）。",
     "{count} columns, more than the limit of {limit}. "
@@ -82,25 +82,25 @@ TOO_MANY_COLUMNS = Rule(
     machine_readability="L3-09", fatal=True,
 )
 CELL_TOO_LARGE = Rule(
-    "csv-parse-error", "error",
+    "csv_parse_error", "error",
     "CSV として読めません（{reason}）。引用符の対応と区切り文字を確認してください。",
     "cannot parse as CSV ({reason}). Check quoting and the delimiter.",
     machine_readability="L1-15", fatal=True,
 )
 NO_DATA = Rule(
-    "no-data-rows", "warning",
+    "no_data_rows", "warning",
     "見出し行だけでデータ行がありません。データを入れて保存してください。",
     "only a header row, no data rows. Add the data.",
 )
 ENCODING_NOT_UTF8 = Rule(
-    "encoding-not-utf8", "warning",
+    "encoding_not_utf8", "warning",
     "文字コードが {encoding} です。UTF-8 で保存することを推奨します"
     "（表計算ソフトでは「CSV UTF-8」形式、または `kokai fix` で変換）。",
     "the encoding is {encoding}. Save as UTF-8 ('CSV UTF-8' format, or convert "
     "with `kokai fix`).",
 )
 UNDECODABLE_BYTES = Rule(
-    "encoding-error", "error",
+    "encoding_error", "error",
     "{offset} バイト目から {encoding} として読めないバイトがあります（{count} 箇所、値 {value}）。"
     "文字化けや破損がないか確認し、UTF-8 で保存し直してください。",
     "bytes at offset {offset} cannot be decoded as {encoding} ({count} place(s), "
@@ -108,7 +108,7 @@ UNDECODABLE_BYTES = Rule(
     machine_readability="L1-08",
 )
 INVALID_QUOTING = Rule(
-    "invalid-quoting", "error",
+    "invalid_quoting", "error",
     "引用符（\"）の使い方が CSV の規則（RFC 4180）に合っていません{where}。"
     "値の中の \" は \"\" と二重にし、値全体を \" で囲んでください。",
     "quotes (\") do not follow the CSV rules (RFC 4180){where_en}. "
@@ -116,7 +116,7 @@ INVALID_QUOTING = Rule(
     machine_readability="L1-15",
 )
 HEADER_NOT_FIRST = Rule(
-    "header-not-first-line", "error",
+    "header_not_first_line", "error",
     "見出し行が {row} 行目にあります。表題や注記の行（1〜{before} 行目）を削除し、"
     "1 行目を見出し行にしてください。",
     "the header is on line {row}. Remove the title/notes lines 1-{before} so that "
@@ -124,7 +124,7 @@ HEADER_NOT_FIRST = Rule(
     machine_readability="L3-01",
 )
 MULTI_ROW_HEADER = Rule(
-    "multi-row-header", "error",
+    "multi_row_header", "error",
     "見出しが 2 行（{row} 行目まで）に分かれています（セル結合の名残り）。"
     "見出しは 1 行にまとめてください。例: {example}（`kokai fix` で結合できます）。",
     "the header spans two rows (to line {row}), a trace of merged cells. "
@@ -152,14 +152,14 @@ BLANK_ROW = Rule(
     machine_readability="L1-03", source="frictionless",
 )
 TRAILING_BLANK_ROWS = Rule(
-    "trailing-blank-rows", "warning",
+    "trailing_blank_rows", "warning",
     "末尾に空行が {count} 行あります（{row} 行目から）。削除してください（`kokai fix` で削除できます）。",
     "{count} blank row(s) at the end (from line {row}). Remove them "
     "(`kokai fix` does this).",
     machine_readability="L1-03",
 )
 TOTALS_ROW = Rule(
-    "totals-row", "error",
+    "totals_row", "error",
     "{row} 行目は「{value}」の集計行です。合計は利用者が計算できるので、集計行と表の外の注記"
     "（{first}〜{last} 行目）は削除してください（`kokai fix` で削除できます）。",
     "line {row} is a totals row ({value!r}). Remove it and the notes outside the "
@@ -167,7 +167,7 @@ TOTALS_ROW = Rule(
     machine_readability="L1-04",
 )
 NEWLINE_IN_CELL = Rule(
-    "newline-in-cell", "error",
+    "newline_in_cell", "error",
     "{row} 行目「{field}」のセル内に改行があります。改行を削除するか、全角スペースや「；」に置き換えてください。",
     "line {row}, field {field!r}: the cell contains a line break. Remove it or "
     "replace it with a separator such as ';'.",

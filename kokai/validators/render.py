@@ -202,6 +202,12 @@ def render_rules(fmt: str = "text") -> str:
         for r in rules:
             msg = r.ja.replace("|", "\\|").replace("\n", " ")
             rows.append(f"| `{r.code}` | {r.severity} | {r.source} | {r.machine_readability or ''} | {msg} |")
+        by_id: dict[str, list[str]] = defaultdict(list)
+        for r in rules:
+            if r.machine_readability:
+                by_id[r.machine_readability].append(f"`{r.code}`")
+        rows += ["", "機械可読性ルール ID → codes:", "", "| ID | codes |", "|---|---|"]
+        rows += [f"| {rule_id} | {', '.join(codes)} |" for rule_id, codes in sorted(by_id.items())]
         return "\n".join(rows)
     return "\n".join(
         f"{r.code:<45} {r.severity:<8} {r.source:<14} {r.machine_readability or '':<6} {r.ja}" for r in rules

@@ -27,13 +27,13 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
 
 PATH_NOT_FOUND = Rule(
-    "path-not-found", "error",
+    "path_not_found", "error",
     "「{path}」が見つかりません。ファイルまたはフォルダのパスを確認してください。",
     "{path} does not exist. Check the file or folder path.",
     fatal=True,
 )  # fmt: skip
 NOTHING_TO_VALIDATE = Rule(
-    "nothing-to-validate", "error",
+    "nothing_to_validate", "error",
     "フォルダ「{path}」に datapackage.yaml も CSV ファイルもありません。"
     "データセットのフォルダには datapackage.yaml を置いてください。",
     "the folder {path} has neither a datapackage.yaml nor CSV files. "
@@ -41,14 +41,14 @@ NOTHING_TO_VALIDATE = Rule(
     fatal=True,
 )
 SCHEMA_DETECTED = Rule(
-    "schema-detected", "info",
+    "schema_detected", "info",
     "列名から「{schema}」（{title}）のスキーマで検査しました（確度 {confidence}、"
     "標準の列 {matched}/{total} 列が一致）。違う場合は --schema で指定してください。",
     "checked against the schema {schema!r} ({title}) detected from the header "
     "(confidence {confidence}, {matched}/{total} standard columns). Use --schema to choose another.",
 )
 SCHEMA_NOT_DETECTED = Rule(
-    "schema-not-detected", "info",
+    "schema_not_detected", "info",
     "列名がどの標準データセットにも十分に当てはまらないため（最も近いのは{nearest}）、"
     "スキーマの検査はせず、構造と値の検査だけを行いました。標準データセットなら列名を標準に合わせるか、"
     "--schema で指定してください。",
@@ -56,7 +56,7 @@ SCHEMA_NOT_DETECTED = Rule(
     "structure and values were checked. Rename the columns or pass --schema.",
 )
 OUTDATED_LAYOUT = Rule(
-    "outdated-layout", "warning",
+    "outdated_layout", "warning",
     "旧「推奨データセット」の列構成です。現行の自治体標準オープンデータセット（{title}）の列名に"
     "直してください: {mapping}。対応の分かる列だけを検査しました。",
     "this is the old 推奨データセット layout. Rename the columns to the current "
@@ -64,18 +64,18 @@ OUTDATED_LAYOUT = Rule(
     machine_readability="L3-07",
 )
 NOT_A_TABLE = Rule(
-    "not-a-table", "info",
+    "not_a_table", "info",
     "「{path}」は CSV/TSV ファイルでもデータセットのフォルダでもないので検査しませんでした。",
     "{path} is neither a CSV/TSV file nor a dataset folder; it was not checked.",
 )
 READ_FAILED = Rule(
-    "read-failed", "error",
+    "read_failed", "error",
     "ファイルを読む途中で内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
     "an internal error occurred while reading the file ({reason}). This is a kokai bug; please report it.",
     fatal=True,
 )
 CHECK_FAILED = Rule(
-    "internal-error", "error",
+    "internal_error", "error",
     "検査中に内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
     "an internal error occurred while checking ({reason}). This is a kokai bug; please report it.",
 )

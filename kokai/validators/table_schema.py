@@ -11,7 +11,7 @@ own cell reader once per distinct value, so the meaning never drifts.
 Header: kokai matches columns by name (frictionless matches by position). A
 missing column is `missing-label` (an error for a required column, a warning for
 a recommended one) with "did you mean" from difflib; a column the schema does
-not know is `extra-label` (warning); a different order is `label-order` (warning).
+not know is `extra-label` (warning); a different order is `label_order` (warning).
 """
 
 from __future__ import annotations
@@ -65,24 +65,24 @@ EXTRA_LABEL = Rule(
     source="frictionless",
 )
 LABEL_NOT_EXACT = Rule(
-    "label-not-exact", "warning",
+    "label_not_exact", "warning",
     "列名「{value}」はスキーマの「{field}」と全角・半角や空白が違います。「{field}」と書いてください。",
     "column name {value!r} differs from the schema's {field!r} in width or spaces; write {field!r}.",
 )
 LABEL_ORDER = Rule(
-    "label-order", "warning",
+    "label_order", "warning",
     "列の順序がスキーマと違います（「{field}」が「{before}」より前にあります）。"
     "標準の順序は {expected} です。kokai は列名で照合するので検証は続けます。",
     "columns are in a different order than the schema ({field!r} comes before {before!r}); "
     "the standard order is {expected}. kokai matches columns by name.",
 )
 PATTERN_EXPECTATION = Rule(
-    "pattern-expectation", "warning",
+    "pattern_expectation", "warning",
     "「{field}」の値「{value}」は推奨される形（{pattern}）ではありません。{hint_ja}",
     "{field}: {value!r} does not have the recommended form ({pattern}). {hint_en}",
 )
 SCHEMA_INVALID = Rule(
-    "schema-invalid", "error",
+    "schema_invalid", "error",
     "スキーマを使えません（{reason}）。Table Schema の書き方を確認してください。",
     "the schema cannot be used ({reason}). Check the Table Schema descriptor.",
     fatal=True,
