@@ -1,0 +1,288 @@
+"""Read actions (side-effect free: GET is allowed)."""
+
+from __future__ import annotations
+
+import inspect
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from kokai.catalog import auth, search
+from kokai.catalog.actions import (
+    NotFound,
+    SearchQueryError,
+    ValidationError,
+    action,
+    action_names,
+    get_action,
+)
+from kokai.catalog.actions.common import (
+    as_bool,
+    as_int,
+    count_datasets,
+    get_group,
+    get_resource,
+    package_cache,
+    ref_param,
+)
+from kokai.catalog.dictize import group_dictize, with_tracking
+from kokai.catalog.licenses import LICENSES
+from kokai.catalog.models import Group, Member, Package, PackageTag, Tag, User
+
+CKAN_VERSION = "2.12.0"
+
+
+@action(side_effect_free=True)
+def site_read(context: dict, data_dict: dict) -> bool:
+    """Whether the site may be read (always true; removed from CKAN 2.11, kept for old clients)."""
+    return True
+
+
+@action(side_effect_free=True)
+def status_show(context: dict, data_dict: dict) -> dict:
+    """Site title, URL, default locale, extensions and the CKAN API version served."""
+    config = context["config"]
+    return {
+        "site_title": config.city_name or "kokai",
+        "site_description": "kokai (公開): 自治体オープンデータカタログ",
+        "site_url": config.site_url,
+        "error_emails_to": None,
+        "locale_default": "ja",
+        "extensions": ["kokai", "showcase", "tracking", "dcat"],
+        "ckan_version": CKAN_VERSION,
+    }
+
+
+def _public_datasets():
+    return (Package.state == "active", Package.private.is_(False), Package.type == "dataset")
+
+
+@action(side_effect_free=True)
+def package_list(context: dict, data_dict: dict) -> list[str]:
+    """Names of the active public datasets, by name (limit, offset)."""
+    limit = as_int(data_dict, "limit", None)
+    offset = as_int(data_dict, "offset", 0) or 0
+    stmt = select(Package.name).where(*_public_datasets()).order_by(Package.name).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(context["session"].scalars(stmt))
+
+
+@action(side_effect_free=True)
+def current_package_list_with_resources(context: dict, data_dict: dict) -> list[dict]:
+    """Active public datasets with their resources, most recently modified first."""
+    limit = as_int(data_dict, "limit", None)
+    offset = as_int(data_dict, "offset", 0) or 0
+    session = context["session"]
+    stmt = (
+        select(Package.pk)
+        .where(*_public_datasets())
+        .order_by(Package.metadata_modified.desc(), Package.pk)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    entries = package_cache(context).get_many(session, list(session.scalars(stmt)))
+    return [entry.data for entry in entries]
+
+
+def readable_package(context: dict, ref: str):
+    entry = package_cache(context).get_ref(context["session"], ref)
+    if entry is None:
+        raise NotFound()
+    if not auth.can_read_package(context, entry.private, entry.state, entry.owner_org):
+        raise auth.NotAuthorized(
+            f"User {auth.user_label(context.get('user'))} not authorized to read package {entry.id}"
+        )
+    return entry
+
+
+@action(side_effect_free=True)
+def package_show(context: dict, data_dict: dict) -> dict:
+    """One dataset by id or name, with its resources, tags, groups, organization,
+    extras and tracking_summary (downloads counted on the server)."""
+    entry = readable_package(context, ref_param(data_dict, "id", "name_or_id"))
+    return with_tracking(context["session"], entry.data)
+
+
+@action(side_effect_free=True)
+def resource_show(context: dict, data_dict: dict) -> dict:
+    """One resource by id, with its tracking_summary."""
+    session = context["session"]
+    resource = get_resource(session, ref_param(data_dict, "id"))
+    entry = readable_package(context, resource.package_id)
+    data = with_tracking(session, entry.data)
+    for item in data["resources"]:
+        if item["id"] == resource.id:
+            return item
+    raise NotFound("Resource was not found.")
+
+
+@action(side_effect_free=True)
+def package_search(context: dict, data_dict: dict) -> dict:
+    """Search datasets: q, fq, fq_list, sort, rows (≤1000), start, facet.field,
+    facet.limit, facet.mincount, fl, include_private (Solr syntax as CKAN)."""
+    session = context["session"]
+    request = search.parse_search_request(data_dict)
+    visibility = search.Visibility(
+        auth.readable_org_ids(context), context.get("user") is not None, auth.is_sysadmin(context)
+    )
+    cache = package_cache(context)
+    try:
+        found = search.execute_search(session, request, visibility, cache.snapshot(session))
+    except DBAPIError as exc:  # e.g. a value the database cannot compare
+        session.rollback()
+        raise SearchQueryError("Search Query is invalid: the database rejected the query") from exc
+    count, pks, facets = found.count, found.pks, found.facets
+    entries = cache.get_many(session, pks)
+    results: list = [entry.data for entry in entries]
+    if request.fl and request.fl != ["*"]:
+        if len(request.fl) == 1 and request.fl[0] in ("id", "name"):
+            results = [entry.data[request.fl[0]] for entry in entries]
+        else:
+            results = [{k: entry.data.get(k) for k in request.fl} for entry in entries]
+    return {
+        "count": count,
+        "facets": facets,
+        "results": results,
+        "sort": request.sort,
+        "search_facets": found.search_facets,
+    }
+
+
+def _list_groups(context: dict, data_dict: dict, is_organization: bool) -> list:
+    session = context["session"]
+    all_fields = as_bool(data_dict.get("all_fields"))
+    limit = as_int(data_dict, "limit", 25 if all_fields else 1000)
+    offset = as_int(data_dict, "offset", 0) or 0
+    sort = str(data_dict.get("sort") or "title asc").strip()
+    field, _, direction = sort.partition(" ")
+    if field not in ("title", "name", "package_count") or direction.strip() not in (
+        "",
+        "asc",
+        "desc",
+    ):
+        raise ValidationError({"sort": [f"Cannot sort by field `{field}`"]})
+    stmt = select(Group).where(Group.is_organization.is_(is_organization), Group.state == "active")
+    wanted = data_dict.get("organizations" if is_organization else "groups")
+    if isinstance(wanted, str) and wanted:
+        wanted = [w.strip() for w in wanted.strip("[]").replace('"', "").split(",") if w.strip()]
+    if isinstance(wanted, list) and wanted:
+        stmt = stmt.where(Group.name.in_([str(w) for w in wanted]))
+    groups = list(session.scalars(stmt))
+    counts = count_datasets(session, [g.id for g in groups], is_organization)
+    descending = direction.strip() == "desc"
+    if field == "package_count":
+        groups.sort(key=lambda g: (counts.get(g.id, 0), g.name), reverse=descending)
+    else:
+        groups.sort(key=lambda g: (getattr(g, field) or g.name).lower(), reverse=descending)
+    groups = groups[offset : offset + limit] if limit is not None else groups[offset:]
+    if not all_fields:
+        return [g.name for g in groups]
+    include_count = as_bool(data_dict.get("include_dataset_count"), True)
+    include_extras = as_bool(data_dict.get("include_extras"), False)
+    return [
+        group_dictize(
+            g,
+            package_count=counts.get(g.id, 0) if include_count else None,
+            include_extras=include_extras,
+        )
+        for g in groups
+    ]
+
+
+def _show_group(context: dict, data_dict: dict, is_organization: bool) -> dict:
+    session = context["session"]
+    group = get_group(session, ref_param(data_dict, "id"), is_organization=is_organization)
+    count = count_datasets(session, [group.id], is_organization).get(group.id, 0)
+    out = group_dictize(
+        group,
+        package_count=count if as_bool(data_dict.get("include_dataset_count"), True) else None,
+        include_extras=as_bool(data_dict.get("include_extras"), True),
+    )
+    if as_bool(data_dict.get("include_users"), False):
+        rows = session.execute(
+            select(User.id, User.name, Member.capacity)
+            .join(Member, Member.user_id == User.id)
+            .where(Member.group_id == group.id)
+            .order_by(User.name)
+        )
+        out["users"] = [
+            {"id": uid, "name": name, "display_name": name, "capacity": capacity}
+            for uid, name, capacity in rows
+        ]
+    if as_bool(data_dict.get("include_datasets"), False):
+        field = "organization" if is_organization else "groups"
+        found = package_search(
+            context,
+            {"fq": f'{field}:"{group.name}"', "rows": 1000, "include_private": True},
+        )
+        out["packages"] = found["results"]
+    return out
+
+
+@action(side_effect_free=True)
+def organization_list(context: dict, data_dict: dict) -> list:
+    """Organization names, or dicts with all_fields (sort, limit, offset, organizations)."""
+    return _list_groups(context, data_dict, is_organization=True)
+
+
+@action(side_effect_free=True)
+def organization_show(context: dict, data_dict: dict) -> dict:
+    """One organization by id or name (include_datasets, include_users, include_extras)."""
+    return _show_group(context, data_dict, is_organization=True)
+
+
+@action(side_effect_free=True)
+def group_list(context: dict, data_dict: dict) -> list:
+    """Group names, or dicts with all_fields (sort, limit, offset, groups)."""
+    return _list_groups(context, data_dict, is_organization=False)
+
+
+@action(side_effect_free=True)
+def group_show(context: dict, data_dict: dict) -> dict:
+    """One group by id or name (include_datasets, include_users, include_extras)."""
+    return _show_group(context, data_dict, is_organization=False)
+
+
+@action(side_effect_free=True)
+def tag_list(context: dict, data_dict: dict) -> list:
+    """Names of the tags of active public datasets (query: substring; all_fields: dicts)."""
+    session = context["session"]
+    stmt = (
+        select(Tag)
+        .join(PackageTag, PackageTag.tag_id == Tag.id)
+        .join(Package, Package.id == PackageTag.package_id)
+        .where(PackageTag.state == "active", *_public_datasets())
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    )
+    query = data_dict.get("query") or data_dict.get("q")
+    if isinstance(query, str) and query:
+        stmt = stmt.where(func.lower(Tag.name).contains(query.lower(), autoescape=True))
+    vocabulary = data_dict.get("vocabulary_id")
+    stmt = stmt.where(
+        Tag.vocabulary_id == vocabulary if vocabulary else Tag.vocabulary_id.is_(None)
+    )
+    tags = list(session.scalars(stmt))
+    if as_bool(data_dict.get("all_fields")):
+        return [
+            {"display_name": t.name, "id": t.id, "name": t.name, "vocabulary_id": t.vocabulary_id}
+            for t in tags
+        ]
+    return [t.name for t in tags]
+
+
+@action(side_effect_free=True)
+def license_list(context: dict, data_dict: dict) -> list[dict]:
+    """The licences a dataset may name in license_id."""
+    return LICENSES
+
+
+@action(side_effect_free=True)
+def help_show(context: dict, data_dict: dict) -> str:
+    """The documentation of an action (name)."""
+    name = ref_param(data_dict, "name")
+    if name not in action_names():
+        raise NotFound("Action function not found")
+    return inspect.getdoc(get_action(name)) or ""

@@ -1,0 +1,408 @@
+"""The catalog's HTTP layer (FastAPI): decodes requests, dispatches CKAN
+actions by name and wraps results in CKAN's envelope. It holds no catalog
+logic: that lives in `actions/`.
+
+`create_app(config)` also mounts the download/GTFS routes
+(`kokai.catalog.downloads.router`) and the DCAT routes
+(`kokai.catalog.dcat_routes.router`) when those modules are installed.
+`app.state.config`, `app.state.engine` and `app.state.package_cache` are
+what those routers may read from `request.app.state`.
+
+Read actions run in the event loop (they are short SQL reads of cached
+data); write actions run in the thread pool. GETs of read actions take a
+lean path (`FastReadPath`) that skips Starlette's request and routing layers;
+the FastAPI routes document the same paths in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Path, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.routing import Route
+
+from kokai.catalog import auth
+from kokai.catalog.actions import (
+    NotAuthorized,
+    NotFound,
+    SearchError,
+    SearchQueryError,
+    ValidationError,
+    action_names,
+    get_action,
+    has_action,
+    is_side_effect_free,
+)
+from kokai.catalog.db import get_engine, sessionmaker_for
+from kokai.catalog.dictize import PackageCache, dumps, register_shared_cache
+from kokai.config import Config
+
+log = logging.getLogger("kokai.catalog")
+
+JSON_BODY_LIMIT = 10 * 1024 * 1024  # 10 MB of JSON or form data
+UPLOAD_LIMIT = 1024 * 1024 * 1024  # 1 GB per multipart request (resource files)
+JSON_TYPE = "application/json;charset=utf-8"
+ERROR_STATUS = {
+    NotFound: (404, "Not Found Error"),
+    NotAuthorized: (403, "Authorization Error"),
+    ValidationError: (409, "Validation Error"),
+    SearchQueryError: (400, "Search Query Error"),
+    SearchError: (409, "Search Error"),
+}
+
+
+class BadRequest(Exception):
+    """Answered as CKAN does: HTTP 400 with a bare JSON string."""
+
+
+def bad_request(message: str) -> Response:
+    return Response(dumps(f"Bad request: {message}"), status_code=400, media_type=JSON_TYPE)
+
+
+def error_dict(exc: Exception) -> tuple[int, dict]:
+    for cls, (status, kind) in ERROR_STATUS.items():
+        if isinstance(exc, cls):
+            if isinstance(exc, ValidationError):
+                return status, {**exc.errors, "__type": kind}
+            message = getattr(exc, "message", "") or ""
+            if isinstance(exc, NotFound):
+                message = f"Not found: {message}" if message else "Not found"
+            elif isinstance(exc, NotAuthorized):
+                message = f"Access denied: {message}" if message else "Access denied"
+            return status, {"__type": kind, "message": message}
+    return 500, {"__type": "Internal Server Error", "message": "Internal Server Error"}
+
+
+def _multi_dict(items) -> dict[str, Any]:
+    """Query/form pairs as a dict: a repeated key becomes a list (CKAN)."""
+    out: dict[str, Any] = {}
+    for key, value in items:
+        if key in out:
+            if not isinstance(out[key], list):
+                out[key] = [out[key]]
+            out[key].append(value)
+        else:
+            out[key] = value
+    return out
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(f"Request body too large (limit {limit // (1024 * 1024)} MB)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(f"Request body too large (limit {limit // (1024 * 1024)} MB)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def decode_request(request: Request) -> dict:
+    """The data dict of a request as CKAN builds it (query string, JSON, form, multipart)."""
+    if request.method == "GET":
+        data = _multi_dict(request.query_params.multi_items())
+        data.pop("callback", None)
+        data.pop("_", None)
+        return data
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        declared = request.headers.get("content-length")
+        if not declared or not declared.isdigit():  # the size limit needs a declared length
+            raise BadRequest("Content-Length is required for multipart/form-data uploads")
+        if int(declared) > UPLOAD_LIMIT:
+            raise BadRequest(f"Request body too large (limit {UPLOAD_LIMIT // (1024 * 1024)} MB)")
+        try:
+            form = await request.form(max_files=10, max_fields=1000)
+        except Exception as exc:  # malformed multipart
+            raise BadRequest(f"Invalid multipart data: {exc}") from exc
+        data = _multi_dict(form.multi_items())
+        for key, value in list(data.items()):
+            if isinstance(value, str) and value[:1] in "[{":
+                try:  # ckanapi str-encodes nested values of a multipart call
+                    data[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return data
+    body = await _read_body(request, JSON_BODY_LIMIT)
+    if content_type == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        if len(pairs) == 1 and pairs[0][1] == "" and pairs[0][0][:1] == "{":
+            body = pairs[0][0].encode("utf-8")  # legacy: the whole body is one JSON key
+        else:
+            return _multi_dict(pairs)
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"JSON Error: Error decoding JSON data. Error: {exc!r}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest(
+            f"JSON Error: Request data JSON decoded to {json.dumps(data)[:100]} "
+            "but a dictionary was required"
+        )
+    return data
+
+
+class ActionRunner:
+    """Runs one action inside a session, with the caller's identity."""
+
+    def __init__(self, app: FastAPI):
+        self.config: Config = app.state.config
+        self.engine = app.state.engine
+        self.cache: PackageCache = app.state.package_cache
+        self.sessions = sessionmaker_for(self.engine)
+
+    def run(self, name: str, data: dict, token: str | None, read_only: bool) -> Any:
+        with self.sessions() as session:
+            context: dict[str, Any] = {"session": session, "config": self.config}
+            context["user"] = auth.user_for_token(session, token)
+            if read_only:
+                self.cache.sync(session)
+                context["cache"] = self.cache
+            else:  # a write sees its own uncommitted rows: never share them
+                context["cache"] = PackageCache()
+            try:
+                result = get_action(name)(context, data)
+                if not read_only:
+                    session.commit()
+                    self.cache.invalidate()
+                return result
+            except BaseException:
+                session.rollback()
+                raise
+
+    def encode(self, value: Any) -> bytes:
+        """JSON of a result, splicing in the cached text of package dicts
+        (search results, package lists); anything else is one json.dumps."""
+        raw = self.cache.raw_json(value)
+        if raw is not None:
+            return raw
+        if isinstance(value, list) and value and self.cache.raw_json(value[0]) is not None:
+            return b"[" + b", ".join(self.encode(v) for v in value) + b"]"
+        if isinstance(value, dict) and isinstance(value.get("results"), list):
+            items = (dumps(k) + b": " + self.encode(v) for k, v in value.items())
+            return b"{" + b", ".join(items) + b"}"
+        return dumps(value)
+
+
+def help_url(request: Request, name: str) -> str:
+    """Absolute and always /api/3, as CKAN writes it (from the Host the client used)."""
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    root = request.scope.get("root_path", "")
+    return f"{request.url.scheme}://{host}{root}/api/3/action/help_show?name={name}"
+
+
+def execute(
+    runner: ActionRunner,
+    name: str,
+    data: dict,
+    token: str | None,
+    help_text: bytes,
+    read_only: bool,
+) -> tuple[int, bytes]:
+    """Run an action and wrap it in CKAN's envelope: (HTTP status, body)."""
+    try:
+        result = runner.run(name, data, token, read_only=read_only)
+    except Exception as exc:
+        status, error = error_dict(exc)
+        if status == 500:
+            log.exception("action %s failed", name)
+        return status, b'{"help": ' + help_text + b', "success": false, "error": ' + dumps(
+            error
+        ) + b"}"
+    return 200, b'{"help": ' + help_text + b', "success": true, "result": ' + runner.encode(
+        result
+    ) + b"}"
+
+
+async def dispatch(request: Request, name: str) -> Response:
+    runner: ActionRunner = request.app.state.runner
+    try:
+        if not has_action(name):
+            return bad_request(f"Action name not known: {name}")
+        read_only = is_side_effect_free(name)
+        if request.method == "GET" and not read_only:
+            return bad_request(
+                "JSON Error: Invalid request. Please use POST method for your request"
+            )
+        data = await decode_request(request)
+    except BadRequest as exc:
+        return bad_request(str(exc))
+    callback = request.query_params.get("callback") if request.method == "GET" else None
+    token = None if callback else auth.token_from_headers(request.headers)
+    help_text = dumps(help_url(request, name))
+    uploads = [v for v in data.values() if isinstance(v, UploadFile)]
+    try:
+        if read_only and not uploads:
+            status, body = execute(runner, name, data, token, help_text, True)
+        else:
+            status, body = await run_in_threadpool(
+                execute, runner, name, data, token, help_text, False
+            )
+    finally:
+        for upload in uploads:
+            await upload.close()
+    if callback and status == 200:
+        if not callback.replace("_", "").replace(".", "").isalnum():
+            return bad_request("Invalid callback name")
+        return Response(
+            callback.encode() + b"(" + body + b");", media_type="application/javascript"
+        )
+    return Response(body, status_code=status, media_type=JSON_TYPE)
+
+
+class FastReadPath:
+    """ASGI middleware for the hot path: a GET of a read action is answered
+    here, without building a Starlette request or routing; everything else
+    (POST, JSONP, unknown or write actions, other routes) goes on to the app."""
+
+    PREFIXES = ("/api/3/action/", "/api/action/")
+
+    def __init__(self, app, runner: ActionRunner):
+        self.app = app
+        self.runner = runner
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            for prefix in self.PREFIXES:
+                if path.startswith(prefix):
+                    name = path[len(prefix) :]
+                    if has_action(name) and is_side_effect_free(name):
+                        query = scope["query_string"].decode("latin-1")
+                        data = _multi_dict(parse_qsl(query, keep_blank_values=True))
+                        if "callback" not in data:
+                            await self.answer(scope, send, name, data)
+                            return
+                    break
+        await self.app(scope, receive, send)
+
+    async def answer(self, scope, send, name: str, data: dict) -> None:
+        data.pop("_", None)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = headers.get("host") or f"{server[0]}:{server[1]}"
+        root = scope.get("root_path", "")
+        help_text = dumps(
+            f"{scope.get('scheme', 'http')}://{host}{root}/api/3/action/help_show?name={name}"
+        )
+        token = auth.token_from_headers(headers)
+        status, body = execute(self.runner, name, data, token, help_text, True)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", JSON_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _include_optional_router(app: FastAPI, module_name: str) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return
+    app.include_router(module.router)
+
+
+def create_app(config: Config) -> FastAPI:
+    """The catalog application for `config` (database migrated on first use)."""
+    engine = get_engine(config)
+    app = FastAPI(
+        title="kokai catalog",
+        description="CKAN Action API v3 compatible catalog of a Japanese city's open data.",
+        version="0.1.0",
+    )
+    app.state.config = config
+    app.state.engine = engine
+    app.state.package_cache = PackageCache()
+    register_shared_cache(engine.url.render_as_string(hide_password=False), app.state.package_cache)
+    app.state.runner = ActionRunner(app)
+    app.add_middleware(FastReadPath, runner=app.state.runner)
+    names = action_names()
+    action_doc = "CKAN action: " + ", ".join(names)
+    name_param = Path(description=action_doc, json_schema_extra={"enum": names})
+
+    async def action_endpoint(request: Request, name: str = name_param) -> Response:
+        return await dispatch(request, name)
+
+    routes = [
+        ("/api/3/action/{name}", "CKAN Action API v3"),
+        ("/api/action/{name}", "CKAN Action API (unversioned, as ckanapi calls it)"),
+    ]
+    for path, summary in routes:
+        for method in ("GET", "POST"):
+            app.add_api_route(
+                path,
+                action_endpoint,
+                methods=[method],
+                summary=f"{summary} ({method})",
+                description=(
+                    "GET for side-effect-free actions, POST for all; CKAN's envelope "
+                    "{help, success, result|error}. " + action_doc
+                ),
+                operation_id=f"action_{method.lower()}_{'v3' if '/3/' in path else 'unversioned'}",
+                tags=["CKAN Action API"],
+            )
+
+    # The documented routes above go through FastAPI's parameter handling; the
+    # same paths are served first by plain Starlette routes, which skip it
+    # (the action layer decodes the request itself) on the hot path.
+    async def fast_action_endpoint(request: Request) -> Response:
+        return await dispatch(request, request.path_params["name"])
+
+    for position, (path, _) in enumerate(routes):
+        app.router.routes.insert(
+            position,
+            Route(path, fast_action_endpoint, methods=["GET", "POST"], include_in_schema=False),
+        )
+
+    @app.get("/api", summary="API version", tags=["CKAN Action API"])
+    @app.get("/api/3", summary="API version", tags=["CKAN Action API"])
+    async def api_version() -> dict:
+        return {"version": 3}
+
+    @app.get(
+        "/api/util/status", summary="Site status (udata's CKAN backend)", tags=["CKAN Action API"]
+    )
+    async def util_status() -> JSONResponse:
+        from kokai.catalog.actions.get import CKAN_VERSION
+
+        return JSONResponse(
+            {
+                "ckan_version": CKAN_VERSION,
+                "site_url": config.site_url,
+                "site_title": config.city_name or "kokai",
+                "site_description": "",
+                "locale_default": "ja",
+                "extensions": ["kokai", "showcase", "tracking", "dcat"],
+            }
+        )
+
+    _include_optional_router(app, "kokai.catalog.downloads")
+    _include_optional_router(app, "kokai.catalog.dcat_routes")
+    return app
+
+
+def create_default_app() -> FastAPI:
+    """The app for the kokai.toml found from the working directory, for
+    `uvicorn --factory kokai.catalog.app:create_default_app --workers N`."""
+    from kokai.config import load_config
+
+    return create_app(load_config())
