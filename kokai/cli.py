@@ -170,8 +170,8 @@ def cmd_serve(args, config) -> int:
 def cmd_user(args, config) -> int:
     from kokai.catalog.accounts import add_user
 
-    add_user(config, args.name, sysadmin=args.sysadmin, org=args.org)
-    print(f"利用者 {args.name} を追加しました")
+    created = add_user(config, args.name, sysadmin=args.sysadmin, org=args.org)
+    print(f"利用者 {args.name} を{'追加' if created else '更新'}しました")
     return EXIT_OK
 
 

@@ -21,14 +21,16 @@ def _check_name(kind: str, name: str) -> None:
         )
 
 
-def add_user(config: Config, name: str, sysadmin: bool = False, org: str | None = None) -> None:
+def add_user(config: Config, name: str, sysadmin: bool = False, org: str | None = None) -> bool:
     """Create the user (or update an existing one): sysadmin flag, editor of `org`.
-    An organization that does not exist yet is created with the name as title."""
+    An organization that does not exist yet is created with the name as title.
+    True when the user is new."""
     _check_name("利用者", name)
     if org:
         _check_name("組織", org)
     with session_scope(config) as session:
         user = session.scalar(select(User).where(User.name == name))
+        created = user is None
         if user is None:
             user = User(id=new_id(), name=name, created=utcnow())
             session.add(user)
@@ -49,6 +51,7 @@ def add_user(config: Config, name: str, sysadmin: bool = False, org: str | None 
             if member is None:
                 session.add(Member(group_id=group.id, user_id=user.id, capacity="editor"))
         bump_revision(session)
+    return created
 
 
 def create_token(config: Config, name: str, label: str = "cli") -> str:

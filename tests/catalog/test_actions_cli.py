@@ -25,6 +25,9 @@ def test_user_add_and_token_create(tmp_path, monkeypatch, capsys):
     write_config(tmp_path)
     config = ["--config", str(tmp_path / "kokai.toml")]
     assert main([*config, "user", "add", "tanaka", "--org", "kikaku-ka"]) == 0
+    assert "tanaka を追加しました" in capsys.readouterr().out
+    assert main([*config, "user", "add", "tanaka", "--sysadmin"]) == 0
+    assert "tanaka を更新しました" in capsys.readouterr().out
     assert main([*config, "token", "create", "tanaka"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert len(token) > 30
