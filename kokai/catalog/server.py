@@ -10,10 +10,12 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
     More workers: `uvicorn --factory kokai.catalog.app:create_default_app --workers N`
     (after one `kokai serve` or `kokai user add` has migrated the database)."""
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from kokai.catalog.app import create_app
     from kokai.catalog.db import get_engine
 
     get_engine(config)  # migrate before accepting requests
-    print(f"kokai catalog: http://{host}:{port}/api/3/action/status_show ({config.catalog_url})")
+    database = make_url(config.catalog_url).render_as_string(hide_password=True)
+    print(f"kokai catalog: http://{host}:{port}/api/3/action/status_show ({database})")
     uvicorn.run(create_app(config), host=host, port=port, log_level="info", access_log=False)
