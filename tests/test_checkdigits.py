@@ -43,3 +43,21 @@ def test_valid_houjin(number):
 def test_houjin_of_lgcode():
     assert houjin_bangou_of_lgcode("212016") == "6000020212016"
     assert houjin_bangou_of_lgcode("130001") == "8000020130001"
+
+
+def test_column_expressions_agree_with_the_scalar_checks():
+    import polars as pl
+
+    from kokai.validators.checkdigits import houjin_valid_expr, lgcode_valid_expr
+
+    codes = LGCODES + ["092012", "92011", "", "２８１０００", "28100a", "1234567"]
+    numbers = ["7123456789012", "4011001098993", "6000020212016", "5000020212016",
+               "600002021201", "", "6000020212016_1"]
+    frame = pl.DataFrame({"v": codes})
+    assert frame.select(lgcode_valid_expr(pl.col("v")).fill_null(False))["v"].to_list() == [
+        is_valid_lgcode(c) for c in codes
+    ]
+    frame = pl.DataFrame({"v": numbers})
+    assert frame.select(houjin_valid_expr(pl.col("v")).fill_null(False))["v"].to_list() == [
+        is_valid_houjin_bangou(n) for n in numbers
+    ]

@@ -23,8 +23,10 @@ import polars as pl
 from kokai.validators import jp_values as jv
 from kokai.validators.checkdigits import (
     houjin_check_digit,
+    houjin_valid_expr,
     is_valid_lgcode,
     lgcode_check_digit,
+    lgcode_valid_expr,
     restore_dropped_zero,
 )
 from kokai.validators.context import CheckContext
@@ -216,15 +218,7 @@ def _distinct_suspects(col: Column, values: pl.Series) -> list[str]:
         bad = ~v.is_in(["1", ""])
     else:
         code = _halfwidth(v)
-        if col.role == "lgcode":
-            digits = [code.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(6)]
-            r = sum(d * w for d, w in zip(digits[:5], (6, 5, 4, 3, 2), strict=True)) % 11
-            ok = code.str.contains(r"^[0-9]{6}$") & (((11 - r) % 10) == digits[5])
-        else:
-            weights = [1 if n % 2 else 2 for n in range(12, 0, -1)]
-            digits = [code.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(13)]
-            total = sum(d * w for d, w in zip(digits[1:], weights, strict=True))
-            ok = code.str.contains(r"^[0-9]{13}$") & ((9 - total % 9) == digits[0])
+        ok = lgcode_valid_expr(code) if col.role == "lgcode" else houjin_valid_expr(code)
         bad = (v != "") & ~(ok & (code == v))
     return frame.filter(bad.fill_null(True))["v"].to_list()
 
