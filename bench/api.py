@@ -289,8 +289,8 @@ def drive_main(spec_path: str) -> None:
 def serve_main(database_url: str, port: int) -> None:
     import uvicorn
 
-    from kokai.catalog.app import create_app
     from kokai.config import Config
+    from kokai.web.app import create_app
 
     config = Config(root=Path(tempfile.gettempdir()), database_url=database_url)
     uvicorn.run(

@@ -161,7 +161,7 @@ def cmd_gtfs(args, config) -> int:
 
 
 def cmd_serve(args, config) -> int:
-    from kokai.catalog.server import serve
+    from kokai.web.server import serve
 
     serve(config, host=args.host, port=args.port)
     return EXIT_OK

@@ -37,8 +37,8 @@ def test_user_add_and_token_create(tmp_path, monkeypatch, capsys):
 
     from fastapi.testclient import TestClient
 
-    from kokai.catalog.app import create_app
     from kokai.config import load_config
+    from kokai.web.app import create_app
 
     client = TestClient(create_app(load_config(tmp_path / "kokai.toml")))
     created = client.post(

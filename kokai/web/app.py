@@ -3,8 +3,8 @@ actions by name and wraps results in CKAN's envelope. It holds no catalog
 logic: that lives in `actions/`.
 
 `create_app(config)` also mounts the download/GTFS routes
-(`kokai.catalog.downloads.router`) and the DCAT routes
-(`kokai.catalog.dcat_routes.router`) when those modules are installed.
+(`kokai.web.downloads.router`) and the DCAT routes
+(`kokai.web.dcat_routes.router`).
 `app.state.config`, `app.state.engine` and `app.state.package_cache` are
 what those routers may read from `request.app.state`.
 
@@ -16,7 +16,6 @@ the FastAPI routes document the same paths in the OpenAPI document.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from typing import Any
@@ -43,6 +42,7 @@ from kokai.catalog.actions import (
 from kokai.catalog.db import get_engine, sessionmaker_for
 from kokai.catalog.dictize import PackageCache, dumps, register_shared_cache
 from kokai.config import Config
+from kokai.web import dcat_routes, downloads
 
 log = logging.getLogger("kokai.catalog")
 
@@ -311,16 +311,6 @@ class FastReadPath:
         await send({"type": "http.response.body", "body": body})
 
 
-def _include_optional_router(app: FastAPI, module_name: str) -> None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return
-    app.include_router(module.router)
-
-
 def create_app(config: Config) -> FastAPI:
     """The catalog application for `config` (database migrated on first use)."""
     engine = get_engine(config)
@@ -395,14 +385,14 @@ def create_app(config: Config) -> FastAPI:
             }
         )
 
-    _include_optional_router(app, "kokai.catalog.downloads")
-    _include_optional_router(app, "kokai.catalog.dcat_routes")
+    app.include_router(downloads.router)
+    app.include_router(dcat_routes.router)
     return app
 
 
 def create_default_app() -> FastAPI:
     """The app for the kokai.toml found from the working directory, for
-    `uvicorn --factory kokai.catalog.app:create_default_app --workers N`."""
+    `uvicorn --factory kokai.web.app:create_default_app --workers N`."""
     from kokai.config import load_config
 
     return create_app(load_config())

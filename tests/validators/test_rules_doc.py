@@ -4,7 +4,7 @@ from pathlib import Path
 
 from kokai.cli import main
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 def test_rules_doc_is_current(capsys):

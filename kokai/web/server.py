@@ -7,13 +7,13 @@ from kokai.config import Config
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Migrate the catalog, then serve it with one uvicorn worker (Ctrl-C stops).
-    More workers: `uvicorn --factory kokai.catalog.app:create_default_app --workers N`
+    More workers: `uvicorn --factory kokai.web.app:create_default_app --workers N`
     (after one `kokai serve` or `kokai user add` has migrated the database)."""
     import uvicorn
     from sqlalchemy.engine import make_url
 
-    from kokai.catalog.app import create_app
     from kokai.catalog.db import get_engine
+    from kokai.web.app import create_app
 
     get_engine(config)  # migrate before accepting requests
     database = make_url(config.catalog_url).render_as_string(hide_password=True)

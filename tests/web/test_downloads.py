@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from kokai.catalog.accounts import add_user, create_token
-from kokai.catalog.app import create_app
 from kokai.catalog.db import dispose_engine
 from kokai.config import Config
+from kokai.web.app import create_app
 
 CLIENT_IP = "203.0.113.58"
 CONTENT = (

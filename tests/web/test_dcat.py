@@ -238,9 +238,9 @@ def server(tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from kokai.catalog.accounts import add_user, create_token
-    from kokai.catalog.app import create_app
     from kokai.catalog.db import dispose_engine
     from kokai.config import Config
+    from kokai.web.app import create_app
 
     tmp_path = tmp_path_factory.mktemp("dcat")
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -340,7 +340,7 @@ def test_private_and_unknown_datasets_are_404(server):
 
 
 def test_catalog_pages_list_every_public_dataset_once(server, monkeypatch):
-    from kokai.catalog import dcat_routes
+    from kokai.web import dcat_routes
 
     monkeypatch.setattr(dcat_routes, "PAGE_SIZE", 2)
     client = server["client"]

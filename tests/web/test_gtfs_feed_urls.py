@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kokai.catalog.accounts import add_user, create_token
-from kokai.catalog.app import create_app
 from kokai.catalog.db import dispose_engine, session_scope
 from kokai.catalog.tracking import feed_consumer_counts
 from kokai.config import Config
+from kokai.web.app import create_app
 
 # Real-looking User-Agents of the consumers (see kokai/catalog/user_agents.py for
 # which strings are documented and which are matched on the product name).

@@ -176,7 +176,7 @@ def test_corpus_headers_are_detected():
 
     from kokai.validators.reading import read_table
 
-    corpus = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "jp"
+    corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "jp"
     if not corpus.is_dir():
         pytest.skip("corpus not available")
     hamamatsu = corpus / "hamamatsu_tsunami-hinan-biru.csv"

@@ -187,7 +187,7 @@ class Catalog:
 def catalog(tmp_path, database_url):
     from fastapi.testclient import TestClient
 
-    from kokai.catalog.app import create_app
+    from kokai.web.app import create_app
 
     config = make_config(tmp_path, database_url)
     add_user(config, "admin", sysadmin=True)
@@ -202,7 +202,7 @@ def sqlite_catalog(tmp_path, monkeypatch, sqlite_template):
     """The catalog on SQLite only (for tests about the HTTP layer)."""
     from fastapi.testclient import TestClient
 
-    from kokai.catalog.app import create_app
+    from kokai.web.app import create_app
 
     monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
     config = make_config(tmp_path, fresh_sqlite_url(sqlite_template, tmp_path))
@@ -219,7 +219,7 @@ class LiveServer:
     def __init__(self, config_root: Path, monkeypatch, template: Path):
         import uvicorn
 
-        from kokai.catalog.app import create_app
+        from kokai.web.app import create_app
 
         monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
         self.sock = socket.socket()
@@ -323,7 +323,7 @@ def seeded_shared(request, tmp_path_factory, sqlite_template):
     """A seeded catalog shared by a module's read-only tests (one per backend)."""
     from fastapi.testclient import TestClient
 
-    from kokai.catalog.app import create_app
+    from kokai.web.app import create_app
 
     root = tmp_path_factory.mktemp("shared")
     if request.param == "sqlite":

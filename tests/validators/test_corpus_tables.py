@@ -11,7 +11,7 @@ from kokai.validators.fix import fix_file
 from kokai.validators.reading import read_table
 from kokai.validators.table import validate_paths
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "jp"
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "jp"
 KOBE_2017 = CORPUS / "kobe_okunai-hinanjo-2017.csv"
 KOBE_2014 = CORPUS / "kobe_okunai-hinanjo-2014-utf8bom.csv"
 HAMAMATSU = CORPUS / "hamamatsu_tsunami-hinan-biru.csv"

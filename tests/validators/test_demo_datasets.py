@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kokai.cli import main
 
-DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 
 
 def run_json(capsys, *args) -> tuple[int, dict]:

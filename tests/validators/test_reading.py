@@ -270,7 +270,7 @@ def test_header_only(tmp_path):
 
 # --- real files (../shared/corpus/jp, skipped when absent) --------------------
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "jp"
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "jp"
 
 
 def corpus_file(name: str) -> Path:

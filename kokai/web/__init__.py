@@ -1,0 +1,1 @@
+"""The HTTP layer: the FastAPI app on top of the catalog library."""
