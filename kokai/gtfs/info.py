@@ -19,7 +19,7 @@ from kokai.errors import KokaiError
 from kokai.gtfs.feed import Feed, load_feed
 from kokai.gtfs.jp import jp_version, looks_japanese
 from kokai.gtfs.translations import translation_form
-from kokai.validators.checkdigits import is_valid_houjin_bangou
+from kokai.vocab.checkdigits import is_valid_houjin_bangou
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Day types of a Japanese bus timetable and the ISO weekdays (Mon=1) each stands for.

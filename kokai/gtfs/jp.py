@@ -27,7 +27,7 @@ from kokai.gtfs.translations import (
     readings,
     translation_form,
 )
-from kokai.validators.checkdigits import is_valid_houjin_bangou
+from kokai.vocab.checkdigits import is_valid_houjin_bangou
 from kokai.validators.report import Finding, Rule
 
 # Japanese script (kana, CJK ideographs, half-width katakana): text that needs a reading.

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from kokai.validators import jp_values as jv
-from kokai.validators.checkdigits import (
+from kokai.vocab.checkdigits import (
     houjin_check_digit,
     houjin_valid_expr,
     is_valid_lgcode,

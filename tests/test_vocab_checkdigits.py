@@ -1,6 +1,6 @@
 import pytest
 
-from kokai.validators.checkdigits import (
+from kokai.vocab.checkdigits import (
     houjin_bangou_of_lgcode,
     is_valid_houjin_bangou,
     is_valid_lgcode,
@@ -48,7 +48,7 @@ def test_houjin_of_lgcode():
 def test_column_expressions_agree_with_the_scalar_checks():
     import polars as pl
 
-    from kokai.validators.checkdigits import houjin_valid_expr, lgcode_valid_expr
+    from kokai.vocab.checkdigits import houjin_valid_expr, lgcode_valid_expr
 
     codes = LGCODES + ["092012", "92011", "", "２８１０００", "28100a", "1234567"]
     numbers = ["7123456789012", "4011001098993", "6000020212016", "5000020212016",
