@@ -132,13 +132,10 @@ def cmd_schemas(args, config) -> int:
 
 
 def cmd_rules(args, config) -> int:
-    import kokai.gtfs.validate  # noqa: F401  (declares the GTFS rules)
-    import kokai.validators.fix  # noqa: F401  (declares the fix findings)
-    import kokai.validators.jp_rules  # noqa: F401  (declares the Japanese value rules)
-    import kokai.validators.table  # noqa: F401  (declares the table rules)
+    from kokai.rules import all_rules
     from kokai.validators.render import render_rules
 
-    print(render_rules(args.format))
+    print(render_rules(all_rules().values(), args.format))
     return EXIT_OK
 
 

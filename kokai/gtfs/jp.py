@@ -27,8 +27,8 @@ from kokai.gtfs.translations import (
     readings,
     translation_form,
 )
-from kokai.vocab.checkdigits import is_valid_houjin_bangou
 from kokai.validators.report import Finding, Rule
+from kokai.vocab.checkdigits import is_valid_houjin_bangou
 
 # Japanese script (kana, CJK ideographs, half-width katakana): text that needs a reading.
 JAPANESE_TEXT = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"

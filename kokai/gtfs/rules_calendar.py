@@ -7,8 +7,14 @@ from datetime import timedelta
 
 import polars as pl
 
-from kokai.gtfs.rules_common import CheckContext, col_or_null, emit, to_date
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.rules_common import (
+    MISSING_RECOMMENDED_FIELD,
+    CheckContext,
+    col_or_null,
+    emit,
+    to_date,
+)
+from kokai.validators.report import Finding, Rule, Text
 
 _MDV = "mobilitydata"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -47,13 +53,11 @@ MISSING_FEED_CONTACT = Rule(
     "データの誤りを利用者が知らせられるよう、どちらかを書いてください。",
     "feed_info.txt row {row} has neither feed_contact_email nor feed_contact_url.", source=_MDV,
 )  # fmt: skip
-MISSING_FEED_INFO_RECOMMENDED = Rule(
-    "missing_recommended_field", "warning",
-    "feed_info.txt の {row} 行目に推奨項目「{field}」の列がありません。有効期間"
-    "（feed_start_date, feed_end_date）と版（feed_version、例 20250401）を書くと、"
+FEED_INFO_RECOMMENDED_HINT = Text(
+    "有効期間（feed_start_date, feed_end_date）と版（feed_version、例 20250401）を書くと、"
     "利用者がデータの期限と更新に気付けます。",
-    "feed_info.txt row {row}: recommended field {field!r} is missing.", source=_MDV,
-)  # fmt: skip
+    "With the validity period and the version, users notice when the data expires or changes.",
+)
 # Checked as gtfs-guru does: a missing column is reported, an empty value is not.
 FEED_INFO_RECOMMENDED = ("feed_start_date", "feed_end_date", "feed_version")
 MISSING_FEED_INFO_DATE = Rule(
@@ -169,7 +173,8 @@ def check_feed_info(ctx: CheckContext) -> list[Finding]:
     out += emit(MISSING_FEED_CONTACT, contact, path="feed_info.txt", field="feed_contact_email")
     for column in FEED_INFO_RECOMMENDED:
         if column not in info.columns:
-            out += emit(MISSING_FEED_INFO_RECOMMENDED, info, path="feed_info.txt", field=column)
+            out += emit(MISSING_RECOMMENDED_FIELD, info, path="feed_info.txt", field=column,
+                        consts={"hint": FEED_INFO_RECOMMENDED_HINT})
     for field, present, other in (("feed_end_date", start, end), ("feed_start_date", end, start)):
         missing = info.filter(present.is_not_null() & other.is_null())
         out += emit(MISSING_FEED_INFO_DATE, missing, path="feed_info.txt", field=field)

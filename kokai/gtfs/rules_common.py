@@ -15,6 +15,13 @@ from kokai.validators.report import MAX_FINDINGS_PER_CODE, Finding, Rule
 TIME_PATTERN = r"^(\d{1,3}):([0-5]\d):([0-5]\d)$"
 EARTH_RADIUS_M = 6_371_010.0  # as S2Earth, which MobilityData uses
 
+# One rule for every recommended field; `hint` (a Text) says what to write.
+MISSING_RECOMMENDED_FIELD = Rule(
+    "missing_recommended_field", "warning",
+    "{path} の {row} 行目で推奨項目「{field}」がありません。{hint}",
+    "{path} row {row}: recommended field {field!r} is missing. {hint}", source="mobilitydata",
+)  # fmt: skip
+
 
 @dataclass
 class CheckContext:

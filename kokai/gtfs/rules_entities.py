@@ -6,8 +6,14 @@ from __future__ import annotations
 import polars as pl
 
 from kokai.gtfs.rules_calendar import RANGE_OUT_OF_ORDER
-from kokai.gtfs.rules_common import CheckContext, col_or_null, emit, seconds
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.rules_common import (
+    MISSING_RECOMMENDED_FIELD,
+    CheckContext,
+    col_or_null,
+    emit,
+    seconds,
+)
+from kokai.validators.report import Finding, Rule, Text
 
 _MDV = "mobilitydata"
 
@@ -17,11 +23,7 @@ MISSING_REQUIRED_AGENCY_ID = Rule(
     "agency.txt の agency_id を書いてください。",
     "{path} row {row}: agency_id is required when the feed has several agencies.", source=_MDV,
 )  # fmt: skip
-MISSING_RECOMMENDED_AGENCY_ID = Rule(
-    "missing_recommended_field", "warning",
-    "{path} の {row} 行目で推奨項目「{field}」が空です。agency.txt の agency_id を書いてください。",
-    "{path} row {row}: recommended field {field!r} is empty.", source=_MDV,
-)  # fmt: skip
+AGENCY_ID_HINT = Text("agency.txt の agency_id を書いてください。", "Write the agency_id of agency.txt.")
 INCONSISTENT_AGENCY_TIMEZONE = Rule(
     "inconsistent_agency_timezone", "error",
     "agency.txt の {row} 行目のタイムゾーン {value!r} が 1 件目（{expected}）と違います。"
@@ -122,8 +124,11 @@ def check_agencies(ctx: CheckContext) -> list[Finding]:
         if frame is None or (name == "agency.txt" and not several):
             continue
         failing = frame.filter(col_or_null(frame, "agency_id").is_null())
-        rule = MISSING_REQUIRED_AGENCY_ID if several else MISSING_RECOMMENDED_AGENCY_ID
-        out += emit(rule, failing, path=name, field="agency_id")
+        if several:
+            out += emit(MISSING_REQUIRED_AGENCY_ID, failing, path=name, field="agency_id")
+        else:
+            out += emit(MISSING_RECOMMENDED_FIELD, failing, path=name, field="agency_id",
+                        consts={"hint": AGENCY_ID_HINT})
     if not several:
         return out
     if "agency_timezone" in agency.columns:

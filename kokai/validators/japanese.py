@@ -21,14 +21,6 @@ from typing import Any
 import polars as pl
 
 from kokai.validators import jp_values as jv
-from kokai.vocab.checkdigits import (
-    houjin_check_digit,
-    houjin_valid_expr,
-    is_valid_lgcode,
-    lgcode_check_digit,
-    lgcode_valid_expr,
-    restore_dropped_zero,
-)
 from kokai.validators.context import CheckContext
 from kokai.validators.jp_columns import (
     COUNT_ROLES,
@@ -77,6 +69,14 @@ from kokai.validators.jp_rules import (
     WAREKI_DATE,
 )
 from kokai.validators.report import Finding, Rule
+from kokai.vocab.checkdigits import (
+    houjin_check_digit,
+    houjin_valid_expr,
+    is_valid_lgcode,
+    lgcode_check_digit,
+    lgcode_valid_expr,
+    restore_dropped_zero,
+)
 
 # --- the checks ------------------------------------------------------------------------
 #
@@ -331,17 +331,8 @@ def _cell_findings(
                     rule.finding(path=path, row=0, field=name, value=value, **params)
                     for rule, params in diagnose(value)
                 ]
-            findings.extend(_at_row(f, line) for f in cache[value])
+            findings.extend(f.at_row(line) for f in cache[value])
     return findings
-
-
-def _at_row(f: Finding, row: int) -> Finding:
-    """The same finding on another row (much cheaper than dataclasses.replace)."""
-    return Finding(
-        code=f.code, severity=f.severity, message_ja=f.message_ja, message_en=f.message_en,
-        path=f.path, row=row, field=f.field, value=f.value,
-        machine_readability=f.machine_readability, fatal=f.fatal,
-    )  # fmt: skip
 
 
 def _diagnoser(col: Column) -> Callable[[str], Diagnosis]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from xml.etree import ElementTree as ET
 
-from kokai.validators.report import SEVERITIES, Finding, Report
+from kokai.validators.report import SEVERITIES, Finding, Report, Rule
 
 FORMATS = ("text", "json", "junit", "github")
 EXAMPLES_PER_GROUP = 3
@@ -177,11 +178,10 @@ def render_github(report: Report, lang: str = "ja") -> str:
     return "\n".join(lines)
 
 
-def render_rules(fmt: str = "text") -> str:
-    """Every declared rule: code, severity, source, machine-readability ID, message."""
-    from kokai.validators.report import RULES
-
-    rules = sorted(RULES.values(), key=lambda r: (r.source, r.code))
+def render_rules(rules: Iterable[Rule], fmt: str = "text") -> str:
+    """The rules (`kokai.rules.all_rules()`): code, severity, source,
+    machine-readability ID, message."""
+    rules = sorted(rules, key=lambda r: (r.source, r.code))
     if fmt == "json":
         return json.dumps(
             [

@@ -8,6 +8,8 @@ and turns each problem into a `Finding` with `rule.finding(...)`. Renderers
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,22 +23,40 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 MAX_FINDINGS_PER_CODE = 1000
 
 
-# Every Rule ever declared, by (source, code), for `kokai rules` and the docs.
-RULES: dict[tuple[str, str], Rule] = {}
+class _Params(dict):
+    """The names a template sees in one language: a `Text` parameter reads as
+    its text in that language; an unknown {placeholder} stays visible."""
 
-
-class _SafeDict(dict):
-    """Leaves unknown {placeholders} visible instead of raising KeyError."""
+    def __init__(self, params: dict[str, Any], lang: str):
+        super().__init__(
+            (k, v.en if lang == "en" else v.ja) if isinstance(v, Text) else (k, v)
+            for k, v in params.items()
+        )
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A parameter that reads differently in Japanese and in English (the kind
+    of a problem, a unit, a hint), so that a rule keeps one parameter per fact."""
+
+    ja: str
+    en: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"ja": self.ja, "en": self.en}
 
 
 @dataclass(frozen=True)
 class Rule:
     """A check with a stable code. Templates use str.format placeholders,
     e.g. "{field}", "{value}", "{expected}"; path/row/field/value are always
-    available, other names come from `finding(**params)`."""
+    available, other names come from `finding(**params)`.
+
+    Declaring a Rule registers nothing: `kokai.rules` lists the modules that
+    declare rules and collects them."""
 
     code: str
     severity: Severity
@@ -49,9 +69,6 @@ class Rule:
     # True when the input could not be read at all (exit status 2).
     fatal: bool = False
 
-    def __post_init__(self) -> None:
-        RULES[(self.source, self.code)] = self
-
     def finding(
         self,
         *,
@@ -62,37 +79,62 @@ class Rule:
         severity: Severity | None = None,
         **params: Any,
     ) -> Finding:
-        names = _SafeDict(params)
-        names.update(path=path, row=row, field=field, value=value)
         return Finding(
-            code=self.code,
+            rule=self,
             severity=severity or self.severity,
             path=path,
             row=row,
             field=field,
             value=None if value is None else str(value),
-            message_ja=self.ja.format_map(names),
-            message_en=self.en.format_map(names),
-            machine_readability=self.machine_readability,
-            fatal=self.fatal,
+            params=params,
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
-    code: str
+    """One problem: where it is, the value, and the rule's parameters. The
+    messages are made from the rule's templates when they are read, so a
+    finding that is only counted never formats one."""
+
+    rule: Rule
     severity: Severity
-    message_ja: str
-    message_en: str
     path: str | None = None
     row: int | None = None  # line number a person sees; header = 1
     field: str | None = None
     value: str | None = None
-    machine_readability: str | None = None
-    fatal: bool = False
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    @property
+    def fatal(self) -> bool:
+        return self.rule.fatal
+
+    @property
+    def machine_readability(self) -> str | None:
+        return self.rule.machine_readability
+
+    def at_row(self, row: int | None, value: Any = None) -> Finding:
+        """The same finding on another row (and value), parameters shared."""
+        return Finding(
+            self.rule, self.severity, self.path, row, self.field,
+            self.value if value is None else str(value), self.params,
+        )  # fmt: skip
 
     def message(self, lang: str = "ja") -> str:
-        return self.message_en if lang == "en" else self.message_ja
+        names = _Params(self.params, lang)
+        names.update(path=self.path, row=self.row, field=self.field, value=self.value)
+        return (self.rule.en if lang == "en" else self.rule.ja).format_map(names)
+
+    @property
+    def message_ja(self) -> str:
+        return self.message("ja")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -102,11 +144,64 @@ class Finding:
             "row": self.row,
             "field": self.field,
             "value": self.value,
+            "params": {k: _json_value(v) for k, v in self.params.items()},
             "message": {"ja": self.message_ja, "en": self.message_en},
         }
         if self.machine_readability:
             out["machine_readability_rule"] = self.machine_readability
         return out
+
+
+def _json_value(value: Any) -> Any:
+    """A parameter as JSON: Text as {ja, en}, collections as lists, the rest
+    as itself when JSON has it, else its text."""
+    if isinstance(value, Text):
+        return value.to_dict()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_json_value(v) for v in value]
+        return items if isinstance(value, (list, tuple)) else sorted(items, key=str)
+    return str(value)
+
+
+class Findings(list):
+    """A list of findings that keeps at most MAX_FINDINGS_PER_CODE per (path,
+    code, severity) while they are generated, and counts all of them. Checks
+    append to one of these, so a file with millions of bad cells holds a
+    thousand findings per code, not millions. `Report.extend` takes its counts."""
+
+    def __init__(self, findings=()):
+        super().__init__()
+        self.counts: Counter = Counter()
+        self.kept: Counter = Counter()
+        self.extend(findings)
+
+    def append(self, finding: Finding) -> None:
+        key = (finding.path, finding.code, finding.severity)
+        self.counts[key] += 1
+        if self.kept[key] < MAX_FINDINGS_PER_CODE:
+            self.kept[key] += 1
+            super().append(finding)
+
+    def extend(self, findings) -> None:
+        for f in findings:
+            self.append(f)
+        if isinstance(findings, Findings):  # add what the other list only counted
+            for key, n in findings.counts.items():
+                self.counts[key] += n - findings.kept[key]
+
+    def add_count(self, finding: Finding, total: int) -> None:
+        """Record `total` occurrences of a problem, keeping `finding` as the example
+        (for checks that count a whole column at once)."""
+        if total <= 0:
+            return
+        self.append(finding)
+        self.counts[(finding.path, finding.code, finding.severity)] += total - 1
 
 
 @dataclass
@@ -121,24 +216,23 @@ class Source:
 
 @dataclass
 class Report:
-    findings: list[Finding] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
     sources: list[Source] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)  # (path, code, severity) -> total
+
+    @property
+    def counts(self) -> Counter:
+        """(path, code, severity) -> total, kept ones and counted ones alike."""
+        return self.findings.counts
 
     def add(self, finding: Finding) -> None:
-        key = (finding.path, finding.code, finding.severity)
-        self.counts[key] += 1
-        if self.counts[key] <= MAX_FINDINGS_PER_CODE:
-            self.findings.append(finding)
+        self.findings.append(finding)
 
     def extend(self, findings) -> None:
-        for f in findings:
-            self.add(f)
+        self.findings.extend(findings)
 
     def merge(self, other: Report) -> None:
         self.sources.extend(other.sources)
         self.findings.extend(other.findings)
-        self.counts.update(other.counts)
 
     def add_source(self, path: str, kind: str, **details: Any) -> Source:
         source = Source(path=path, kind=kind, details=details)

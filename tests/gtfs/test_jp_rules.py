@@ -459,9 +459,9 @@ def test_rinko_sample_is_v2_with_jp_files() -> None:
 
 
 def _jp_codes() -> set[str]:
-    from kokai.validators.report import RULES
+    from kokai.rules import all_rules
 
-    return {code for (source, code) in RULES if source == "gtfs-jp"}
+    return {code for (source, code) in all_rules() if source == "gtfs-jp"}
 
 
 def test_every_jp_rule_has_a_case_above() -> None:

@@ -4,7 +4,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from kokai.validators.render import render, render_rules
-from kokai.validators.report import MAX_FINDINGS_PER_CODE, RULES, Report, Rule
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, Report, Rule
 
 BAD_DATE = Rule(
     "test_bad_date", "error", "{field} の日付 {value} は ISO 形式 {iso} にしてください",
@@ -12,14 +12,7 @@ BAD_DATE = Rule(
 )
 ODD_SPACE = Rule("test_odd_space", "warning", "全角スペースがあります", "Ideographic space", source="test")
 UNREADABLE = Rule("test_unreadable", "error", "読めません", "Cannot read", source="test", fatal=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _unregister_test_rules():
-    """These rules exist only for this module; keep them out of `kokai rules` elsewhere."""
-    yield
-    for rule in (BAD_DATE, ODD_SPACE, UNREADABLE):
-        RULES.pop((rule.source, rule.code), None)
+RULES_UNDER_TEST = (BAD_DATE, ODD_SPACE, UNREADABLE)
 
 
 def sample_report() -> Report:
@@ -111,7 +104,7 @@ def test_github_annotations_escape_properties_and_data():
 
 
 def test_rules_listing_contains_declared_rules():
-    assert "test_bad_date" in render_rules("text")
-    md = render_rules("markdown")
+    assert "test_bad_date" in render_rules(RULES_UNDER_TEST, "text")
+    md = render_rules(RULES_UNDER_TEST, "markdown")
     assert "| `test_bad_date` | error | test | L3-05 |" in md
-    assert any(r["code"] == "test_unreadable" for r in json.loads(render_rules("json")))
+    assert any(r["code"] == "test_unreadable" for r in json.loads(render_rules(RULES_UNDER_TEST, "json")))
