@@ -2,19 +2,26 @@
 
 Heavy parts (polars, geopandas, FastAPI) are imported inside each command so
 that `kokai --help` and small validations start fast.
-Exit status: 0 ok (warnings allowed), 1 errors found, 2 unreadable input or misuse.
+Exit status: 0 ok (warnings allowed), 1 errors found, 2 unreadable input or
+misuse, 3 kokai itself failed (a bug: reported in one line, the traceback goes
+to a log file, or to the terminal with --debug).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+import traceback
 from datetime import date
 from pathlib import Path
 
 from kokai.config import ConfigError, load_config
+from kokai.errors import KokaiError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
 FORMATS = ("text", "json", "junit", "github")
 
 
@@ -40,6 +47,7 @@ def _add_output_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kokai", description="kokai (公開): 自治体オープンデータの検証・公開")
     parser.add_argument("--config", type=Path, help="kokai.toml (default: searched upwards)")
+    parser.add_argument("--debug", action="store_true", help="内部エラーの詳細（traceback）を表示する")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("validate", help="CSV ファイルやデータセットのフォルダを検証する")
@@ -97,10 +105,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_report(report, fmt: str, lang: str) -> int:
+    """Print the report; the exit status is the report's, even when the reader
+    of stdout has gone away (`| head`), so CI never mistakes it for success."""
     from kokai.validators.render import render
 
-    print(render(report, fmt, lang))
-    return report.exit_code
+    code = report.exit_code
+    _write(render(report, fmt, lang))
+    return code
+
+
+def _write(text: str) -> None:
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so that the flush at exit
+    does not fail again (Python's documented recipe for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def cmd_validate(args, config) -> int:
@@ -193,6 +219,25 @@ COMMANDS = {
 }
 
 
+def report_bug(exc: BaseException, debug: bool) -> int:
+    """One line for the person; the traceback to a log file (or the terminal with --debug)."""
+    detail = "".join(traceback.format_exception(exc))
+    if debug:
+        print(detail, file=sys.stderr, end="")
+        where = ""
+    else:
+        fd, log_path = tempfile.mkstemp(prefix="kokai-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as log:
+            log.write(detail)
+        where = f" 詳細: {log_path} / details: {log_path}"
+    print(
+        f"kokai: 内部エラーです（kokai の不具合で、データの問題ではありません）: "
+        f"{type(exc).__name__}: {exc}.{where}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -204,15 +249,14 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, config)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as exc:  # a message, never a traceback, for staff
-        from kokai.errors import KokaiError
-
-        if isinstance(exc, KokaiError):
-            print(f"kokai: {exc}", file=sys.stderr)
-            return exc.exit_code
-        raise
+    except BrokenPipeError:  # the reader went away before the result was known
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except KokaiError as exc:  # a problem the user can fix: a message, never a traceback
+        print(f"kokai: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:
+        return report_bug(exc, args.debug)
 
 
 if __name__ == "__main__":

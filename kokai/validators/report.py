@@ -68,6 +68,8 @@ class Rule:
     source: str = "kokai"
     # True when the input could not be read at all (exit status 2).
     fatal: bool = False
+    # True when the finding reports a bug in kokai, not in the data (exit status 3).
+    bug: bool = False
 
     def finding(
         self,
@@ -252,7 +254,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 no error (warnings allowed), 1 any error, 2 an input unreadable."""
+        """0 no error (warnings allowed), 1 any error, 2 an input unreadable,
+        3 kokai itself failed (a bug: the result cannot be trusted)."""
+        if any(f.rule.bug for f in self.findings):
+            return 3
         if any(f.fatal for f in self.findings):
             return 2
         return 0 if self.valid else 1

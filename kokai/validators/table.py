@@ -73,11 +73,13 @@ READ_FAILED = Rule(
     "ファイルを読む途中で内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
     "an internal error occurred while reading the file ({reason}). This is a kokai bug; please report it.",
     fatal=True,
+    bug=True,
 )
 CHECK_FAILED = Rule(
     "internal_error", "error",
     "検査中に内部エラーが起きました（{reason}）。kokai の不具合です。このメッセージを添えて報告してください。",
     "an internal error occurred while checking ({reason}). This is a kokai bug; please report it.",
+    bug=True,
 )
 
 
