@@ -1,8 +1,6 @@
 import json
 from xml.etree import ElementTree as ET
 
-import pytest
-
 from kokai.validators.render import render, render_rules
 from kokai.validators.report import MAX_FINDINGS_PER_CODE, Report, Rule
 
