@@ -190,19 +190,70 @@ def cmd_serve(args, config) -> int:
     return EXIT_OK
 
 
-def cmd_user(args, config) -> int:
-    from kokai.catalog.accounts import add_user
+def _name_error(kind: str, name: str) -> KokaiError:
+    return KokaiError(
+        f"{kind}名 '{name}' は使えません。英小文字・数字・'-'・'_' の2〜100文字にしてください"
+        f" / invalid {kind} name: Must be purely lowercase alphanumeric (ascii) characters"
+        " and these symbols: -_"
+    )
 
-    created = add_user(config, args.name, sysadmin=args.sysadmin, org=args.org)
+
+def cmd_user(args, config) -> int:
+    """`kokai user add`: user_show / user_create / user_update, organization_show /
+    organization_create, organization_member_create, as the site (one transaction)."""
+    from kokai.catalog.client import LocalCatalog
+    from kokai.catalog.errors import NotFound, ValidationError
+
+    with LocalCatalog(config).as_site().transaction() as ckan:
+        try:
+            user = ckan.action.user_show(id=args.name)
+            created = False
+        except NotFound:
+            try:
+                user = ckan.action.user_create(name=args.name)
+            except ValidationError as exc:
+                raise _name_error("利用者", args.name) from exc
+            created = True
+        if args.sysadmin and not user["sysadmin"]:
+            ckan.action.user_update(id=user["id"], sysadmin=True)
+        if args.org:
+            try:
+                org = ckan.action.organization_show(id=args.org, include_users=True)
+            except NotFound:
+                try:
+                    ckan.action.group_show(id=args.org)
+                except NotFound:
+                    pass
+                else:
+                    raise KokaiError(
+                        f"'{args.org}' はグループで、組織ではありません / '{args.org}' is not an organization"
+                    ) from None
+                try:
+                    org = ckan.action.organization_create(name=args.org, title=args.org)
+                except ValidationError as exc:
+                    raise _name_error("組織", args.org) from exc
+                org["users"] = []
+            if all(member["id"] != user["id"] for member in org["users"]):
+                ckan.action.organization_member_create(id=org["id"], username=user["id"], role="editor")
     print(f"利用者 {args.name} を{'追加' if created else '更新'}しました")
     return EXIT_OK
 
 
 def cmd_token(args, config) -> int:
-    from kokai.catalog.accounts import create_token
+    """`kokai token create`: api_token_create as the site."""
+    from kokai.catalog.client import LocalCatalog
+    from kokai.catalog.errors import NotFound, ValidationError
 
-    token = create_token(config, args.name, label=args.label)
-    print(token)
+    try:
+        token = LocalCatalog(config).as_site().action.api_token_create(user=args.name, name=args.label)
+    except NotFound:
+        raise KokaiError(
+            f"利用者 '{args.name}' がいません。先に `kokai user add {args.name}` を実行してください"
+            f" / no such user: {args.name}"
+        ) from None
+    except ValidationError as exc:
+        raise KokaiError(f"トークンの名前が使えません / invalid token label: {exc.errors}") from None
+    print(token["token"])
     print("このトークンは二度と表示されません。安全な場所に保存してください。", file=sys.stderr)
     return EXIT_OK
 

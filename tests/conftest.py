@@ -1,5 +1,8 @@
 """Fixtures for the catalog: the app on SQLite and on a throwaway PostgreSQL,
-and a live uvicorn server on a free 127.0.0.1 port for ckanapi."""
+a module-wide app (`server`), and a live uvicorn server on a free 127.0.0.1
+port for ckanapi. Users and tokens are made with the catalog's own actions
+(`user_create`, `organization_member_create`, `api_token_create`) run by
+the app's `LocalCatalog` as the site, as `kokai user add` does."""
 
 from __future__ import annotations
 
@@ -12,13 +15,16 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kokai.catalog.accounts import add_user, create_token
+from kokai.catalog.client import LocalCatalog
 from kokai.catalog.db import dispose_engine, get_engine
+from kokai.catalog.errors import NotFound
 from kokai.config import Config
 
 
@@ -150,6 +156,22 @@ def make_config(root: Path, database_url: str, site_url: str = "http://testserve
     )
 
 
+def add_user(
+    catalog: LocalCatalog, name: str, org: str | None = None, sysadmin: bool = False
+) -> str:
+    """A new user's API token (an editor of `org` when given, which is created
+    when missing), made through the actions as the site."""
+    site = catalog.as_site()
+    site.action.user_create(name=name, sysadmin=sysadmin)
+    if org:
+        try:
+            site.action.organization_show(id=org)
+        except NotFound:
+            site.action.organization_create(name=org, title=org)
+        site.action.organization_member_create(id=org, username=name, role="editor")
+    return site.action.api_token_create(user=name, name="test")["token"]
+
+
 @dataclass
 class Catalog:
     """A catalog app with a sysadmin token and an HTTP client."""
@@ -177,40 +199,75 @@ class Catalog:
         assert body["success"] is True
         return body["result"]
 
+    @property
+    def local(self) -> LocalCatalog:
+        """The app's own LocalCatalog (shares its sessions and package cache)."""
+        return self.client.app.state.catalog
+
     def user(self, name: str, org: str | None = None, sysadmin: bool = False) -> str:
         """A new user's token (an editor of `org` when given)."""
-        add_user(self.config, name, sysadmin=sysadmin, org=org)
-        return create_token(self.config, name)
+        return add_user(self.local, name, org=org, sysadmin=sysadmin)
 
 
-@pytest.fixture
-def catalog(tmp_path, database_url):
+@contextmanager
+def app_catalog(config: Config, **client_options) -> Iterator[Catalog]:
+    """The app of `config` behind a TestClient, with a sysadmin `admin`."""
     from fastapi.testclient import TestClient
 
     from kokai.web.app import create_app
 
-    config = make_config(tmp_path, database_url)
-    add_user(config, "admin", sysadmin=True)
-    token = create_token(config, "admin")
-    with TestClient(create_app(config)) as client:
-        yield Catalog(config, client, token)
-    dispose_engine(config)
+    app = create_app(config)
+    token = add_user(app.state.catalog, "admin", sysadmin=True)
+    try:
+        with TestClient(app, **client_options) as client:
+            yield Catalog(config, client, token)
+    finally:
+        dispose_engine(config)
+
+
+@pytest.fixture
+def catalog(tmp_path, database_url):
+    with app_catalog(make_config(tmp_path, database_url)) as catalog:
+        yield catalog
 
 
 @pytest.fixture
 def sqlite_catalog(tmp_path, monkeypatch, sqlite_template):
     """The catalog on SQLite only (for tests about the HTTP layer)."""
-    from fastapi.testclient import TestClient
-
-    from kokai.web.app import create_app
-
     monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
     config = make_config(tmp_path, fresh_sqlite_url(sqlite_template, tmp_path))
-    add_user(config, "admin", sysadmin=True)
-    token = create_token(config, "admin")
-    with TestClient(create_app(config)) as client:
-        yield Catalog(config, client, token)
-    dispose_engine(config)
+    with app_catalog(config) as catalog:
+        yield catalog
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory, sqlite_template):
+    """One app for a whole test module, on a fresh SQLite catalog, as a dict:
+    `client` (TestClient), `call(action, **request kwargs)` (as the sysadmin;
+    the result, asserting success), `token`, `org` (organization `test-city`),
+    `app`, `config`, `catalog` (conftest's Catalog). A module changes it with
+    `SERVER_OPTIONS`: `site_url`, `org_title`, and TestClient options
+    (`client=(ip, port)`, `follow_redirects`)."""
+    options = dict(getattr(request.module, "SERVER_OPTIONS", {}))
+    site_url = options.pop("site_url", "http://testserver")
+    org_title = options.pop("org_title", "テスト市")
+    root = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
+        config = make_config(root, fresh_sqlite_url(sqlite_template, root), site_url=site_url)
+        with app_catalog(config, **options) as catalog:
+
+            def call(action: str, **kwargs):
+                headers = {"Authorization": catalog.sysadmin_token}
+                response = catalog.client.post(f"/api/3/action/{action}", headers=headers, **kwargs)
+                assert response.status_code == 200, response.text
+                return response.json()["result"]
+
+            org = call("organization_create", json={"name": "test-city", "title": org_title})
+            yield {
+                "client": catalog.client, "call": call, "token": catalog.sysadmin_token,
+                "org": org, "app": catalog.client.app, "config": config, "catalog": catalog,
+            }  # fmt: skip
 
 
 class LiveServer:
@@ -229,10 +286,11 @@ class LiveServer:
         self.config = make_config(
             config_root, fresh_sqlite_url(template, config_root), site_url=self.url
         )
-        add_user(self.config, "admin", sysadmin=True)
-        self.token = create_token(self.config, "admin")
+        self.app = create_app(self.config)
+        self.catalog: LocalCatalog = self.app.state.catalog  # the server's own
+        self.token = add_user(self.catalog, "admin", sysadmin=True)
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(self.config), log_level="warning", access_log=False)
+            uvicorn.Config(self.app, log_level="warning", access_log=False)
         )
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
@@ -321,22 +379,14 @@ def seeded(catalog):
 )
 def seeded_shared(request, tmp_path_factory, sqlite_template):
     """A seeded catalog shared by a module's read-only tests (one per backend)."""
-    from fastapi.testclient import TestClient
-
-    from kokai.web.app import create_app
-
     root = tmp_path_factory.mktemp("shared")
     if request.param == "sqlite":
         url = fresh_sqlite_url(sqlite_template, root)
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         url = cluster.new_database(template=cluster.template)
-    config = make_config(root, url)
-    add_user(config, "admin", sysadmin=True)
-    token = create_token(config, "admin")
-    with TestClient(create_app(config)) as client:
-        yield seed(Catalog(config, client, token))
-    dispose_engine(config)
+    with app_catalog(make_config(root, url)) as catalog:
+        yield seed(catalog)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """Package, resource and organization dicts exactly as CKAN 2.12 returns them.
 
-Package dicts are cached per process and per catalog revision (`PackageCache`):
-every write bumps the revision row in the database, so all workers drop their
-cached dicts at once. The HTTP layer reuses the cached JSON text of a dict
-(`PackageCache.raw_json`) instead of serialising it again.
+Package dicts are cached per catalog revision (`PackageCache`, owned by a
+`LocalCatalog`): every write bumps the revision row in the database, so all
+workers drop their cached dicts at once. The HTTP layer reuses the cached JSON
+text of a dict (`PackageCache.raw_json`) instead of serialising it again.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections.abc import Iterable
@@ -28,7 +27,9 @@ from kokai.catalog.models import (
     PackageTag,
     Resource,
     Tag,
+    User,
 )
+from kokai.catalog.tracking import tracking_summaries
 
 RESOURCE_COLUMNS = (
     "cache_last_updated", "cache_url", "created", "description", "format", "hash", "id",
@@ -42,7 +43,6 @@ PACKAGE_LOAD_OPTIONS = (
     selectinload(Package.package_groups).joinedload(PackageGroup.group),
     selectinload(Package.extras),
 )
-HAS_TRACKING = importlib.util.find_spec("kokai.catalog.tracking") is not None
 
 
 def iso(value: datetime | None) -> str | None:
@@ -137,6 +137,19 @@ def group_dictize(
     out["groups"] = []
     out["tags"] = []
     return out
+
+
+def user_dictize(user: User) -> dict:
+    """user_show (no e-mail or password: kokai users sign in with API tokens)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "fullname": user.fullname,
+        "display_name": user.fullname or user.name,
+        "sysadmin": bool(user.sysadmin),
+        "state": user.state,
+        "created": iso(user.created),
+    }
 
 
 def current_revision(session: Session) -> int:
@@ -417,30 +430,9 @@ class PackageCache:
         return self.raw_by_obj.get(id(obj))
 
 
-_shared_caches: dict[str, PackageCache] = {}
-
-
-def register_shared_cache(url: str, cache: PackageCache) -> None:
-    """Make an app's cache the one that actions called without a cache in their
-    context (e.g. by other routers) use for the same database."""
-    _shared_caches[url] = cache
-
-
-def shared_cache_for(session: Session) -> PackageCache | None:
-    bind = session.get_bind()
-    cache = _shared_caches.get(bind.url.render_as_string(hide_password=False))
-    if cache is not None:
-        cache.sync(session)
-    return cache
-
-
 def with_tracking(session: Session, data: dict, resource_id: str | None = None) -> dict:
     """A copy of a package dict with `tracking_summary` on it and its resources
-    (from the downloads tracker, when installed)."""
-    if not HAS_TRACKING:
-        return data
-    from kokai.catalog.tracking import tracking_summaries
-
+    (downloads counted by kokai.catalog.tracking)."""
     summary = tracking_summaries(session, data["id"])
     resources_summary = summary.get("resources", {})
     out = dict(data)

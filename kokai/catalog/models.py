@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -168,7 +169,7 @@ class Resource(Base):
     resource_type: Mapped[str | None] = mapped_column(Text)
     mimetype: Mapped[str | None] = mapped_column(Text)
     mimetype_inner: Mapped[str | None] = mapped_column(Text)
-    size: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(BigInteger)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_modified: Mapped[datetime | None] = mapped_column(DateTime)
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

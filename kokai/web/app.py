@@ -5,8 +5,9 @@ logic: that lives in `actions/`.
 `create_app(config)` also mounts the download/GTFS routes
 (`kokai.web.downloads.router`) and the DCAT routes
 (`kokai.web.dcat_routes.router`).
-`app.state.config`, `app.state.engine` and `app.state.package_cache` are
-what those routers may read from `request.app.state`.
+`app.state.catalog` (the `LocalCatalog`: sessions, action contexts, package
+cache), `app.state.config` and `app.state.engine` are what those routers may
+read from `request.app.state`.
 
 Read actions run in the event loop (they are short SQL reads of cached
 data); write actions run in the thread pool. GETs of read actions take a
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Path, Request
 from fastapi.responses import JSONResponse, Response
@@ -35,14 +35,16 @@ from kokai.catalog.actions import (
     SearchQueryError,
     ValidationError,
     action_names,
-    get_action,
     has_action,
     is_side_effect_free,
 )
-from kokai.catalog.db import get_engine, sessionmaker_for
-from kokai.catalog.dictize import PackageCache, dumps, register_shared_cache
+from kokai.catalog.client import LocalCatalog
+from kokai.catalog.dictize import dumps
 from kokai.config import Config
-from kokai.web import dcat_routes, downloads
+from kokai.web import dcat_routes, downloads, request_data
+from kokai.web.request_data import InputError
+from kokai.web.security import SecurityHeaders
+from kokai.web.token_guard import TokenGuard, client_key, too_many_body
 
 log = logging.getLogger("kokai.catalog")
 
@@ -94,8 +96,8 @@ def _multi_dict(items) -> dict[str, Any]:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    declared = request_data.declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         raise BadRequest(f"Request body too large (limit {limit // (1024 * 1024)} MB)")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -107,18 +109,27 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 async def decode_request(request: Request) -> dict:
-    """The data dict of a request as CKAN builds it (query string, JSON, form, multipart)."""
+    """The data dict of a request as CKAN builds it (query string, JSON, form, multipart);
+    strictly decoded (`kokai.web.request_data`): malformed input is a BadRequest."""
+    try:
+        return await _decode_request(request)
+    except InputError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+async def _decode_request(request: Request) -> dict:
     if request.method == "GET":
-        data = _multi_dict(request.query_params.multi_items())
+        query = request.scope["query_string"].decode("latin-1")
+        data = _multi_dict(request_data.parse_pairs(query))
         data.pop("callback", None)
         data.pop("_", None)
         return data
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        declared = request.headers.get("content-length")
-        if not declared or not declared.isdigit():  # the size limit needs a declared length
+        declared = request_data.declared_length(request.headers.get("content-length"))
+        if declared is None:  # the size limit needs a declared length
             raise BadRequest("Content-Length is required for multipart/form-data uploads")
-        if int(declared) > UPLOAD_LIMIT:
+        if declared > UPLOAD_LIMIT:
             raise BadRequest(f"Request body too large (limit {UPLOAD_LIMIT // (1024 * 1024)} MB)")
         try:
             form = await request.form(max_files=10, max_fields=1000)
@@ -128,23 +139,22 @@ async def decode_request(request: Request) -> dict:
         for key, value in list(data.items()):
             if isinstance(value, str) and value[:1] in "[{":
                 try:  # ckanapi str-encodes nested values of a multipart call
-                    data[key] = json.loads(value)
+                    data[key] = request_data.loads(value)
                 except ValueError:
                     pass
+        request_data.check(data)  # keys and values, e.g. from a multipart charset=utf-7
+        request_data.check([v.filename for _, v in form.multi_items() if isinstance(v, UploadFile)])
         return data
     body = await _read_body(request, JSON_BODY_LIMIT)
     if content_type == "application/x-www-form-urlencoded":
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = request_data.decode_form(body)
         if len(pairs) == 1 and pairs[0][1] == "" and pairs[0][0][:1] == "{":
             body = pairs[0][0].encode("utf-8")  # legacy: the whole body is one JSON key
         else:
             return _multi_dict(pairs)
     if not body.strip():
         return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"JSON Error: Error decoding JSON data. Error: {exc!r}") from exc
+    data = request_data.loads(body)
     if not isinstance(data, dict):
         raise BadRequest(
             f"JSON Error: Request data JSON decoded to {json.dumps(data)[:100]} "
@@ -154,45 +164,21 @@ async def decode_request(request: Request) -> dict:
 
 
 class ActionRunner:
-    """Runs one action inside a session, with the caller's identity."""
+    """Runs one action with the caller's identity (an API token), through the
+    app's `LocalCatalog` (`app.state.catalog`), which owns the sessions and
+    the package cache."""
 
     def __init__(self, app: FastAPI):
+        self.catalog: LocalCatalog = app.state.catalog
         self.config: Config = app.state.config
-        self.engine = app.state.engine
-        self.cache: PackageCache = app.state.package_cache
-        self.sessions = sessionmaker_for(self.engine)
+        self.cache = self.catalog.cache
 
     def run(self, name: str, data: dict, token: str | None, read_only: bool) -> Any:
-        with self.sessions() as session:
-            context: dict[str, Any] = {"session": session, "config": self.config}
-            context["user"] = auth.user_for_token(session, token)
-            if read_only:
-                self.cache.sync(session)
-                context["cache"] = self.cache
-            else:  # a write sees its own uncommitted rows: never share them
-                context["cache"] = PackageCache()
-            try:
-                result = get_action(name)(context, data)
-                if not read_only:
-                    session.commit()
-                    self.cache.invalidate()
-                return result
-            except BaseException:
-                session.rollback()
-                raise
+        return self.catalog.run(name, data, token=token)
 
     def encode(self, value: Any) -> bytes:
-        """JSON of a result, splicing in the cached text of package dicts
-        (search results, package lists); anything else is one json.dumps."""
-        raw = self.cache.raw_json(value)
-        if raw is not None:
-            return raw
-        if isinstance(value, list) and value and self.cache.raw_json(value[0]) is not None:
-            return b"[" + b", ".join(self.encode(v) for v in value) + b"]"
-        if isinstance(value, dict) and isinstance(value.get("results"), list):
-            items = (dumps(k) + b": " + self.encode(v) for k, v in value.items())
-            return b"{" + b", ".join(items) + b"}"
-        return dumps(value)
+        """JSON of a result, splicing in the cached text of package dicts."""
+        return self.catalog.encode(value)
 
 
 def help_url(request: Request, name: str) -> str:
@@ -227,20 +213,27 @@ def execute(
 
 async def dispatch(request: Request, name: str) -> Response:
     runner: ActionRunner = request.app.state.runner
-    try:
-        if not has_action(name):
-            return bad_request(f"Action name not known: {name}")
-        read_only = is_side_effect_free(name)
-        if request.method == "GET" and not read_only:
-            return bad_request(
-                "JSON Error: Invalid request. Please use POST method for your request"
-            )
-        data = await decode_request(request)
-    except BadRequest as exc:
-        return bad_request(str(exc))
+    if not has_action(name):
+        return bad_request(f"Action name not known: {name}")
+    read_only = is_side_effect_free(name)
+    if request.method == "GET" and not read_only:
+        return bad_request("JSON Error: Invalid request. Please use POST method for your request")
     callback = request.query_params.get("callback") if request.method == "GET" else None
     token = None if callback else auth.token_from_headers(request.headers)
     help_text = dumps(help_url(request, name))
+    # Before the body is read: a blocked client's upload is not even received.
+    token, wait = request.app.state.token_guard.check(client_key(request.scope), token)
+    if wait:
+        return Response(
+            too_many_body(help_text, wait),
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+            media_type=JSON_TYPE,
+        )
+    try:
+        data = await decode_request(request)
+    except BadRequest as exc:
+        return bad_request(str(exc))
     uploads = [v for v in data.values() if isinstance(v, UploadFile)]
     try:
         if read_only and not uploads:
@@ -268,9 +261,10 @@ class FastReadPath:
 
     PREFIXES = ("/api/3/action/", "/api/action/")
 
-    def __init__(self, app, runner: ActionRunner):
+    def __init__(self, app, runner: ActionRunner, guard: TokenGuard):
         self.app = app
         self.runner = runner
+        self.guard = guard
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -280,7 +274,10 @@ class FastReadPath:
                     name = path[len(prefix) :]
                     if has_action(name) and is_side_effect_free(name):
                         query = scope["query_string"].decode("latin-1")
-                        data = _multi_dict(parse_qsl(query, keep_blank_values=True))
+                        try:
+                            data = _multi_dict(request_data.parse_pairs(query))
+                        except InputError:  # the app answers it (400)
+                            break
                         if "callback" not in data:
                             await self.answer(scope, send, name, data)
                             return
@@ -297,7 +294,15 @@ class FastReadPath:
             f"{scope.get('scheme', 'http')}://{host}{root}/api/3/action/help_show?name={name}"
         )
         token = auth.token_from_headers(headers)
-        status, body = execute(self.runner, name, data, token, help_text, True)
+        wait = 0
+        if token is not None:  # anonymous calls (the hot path) skip the guard
+            token, wait = self.guard.check(client_key(scope), token)
+        if wait:
+            status, body = 429, too_many_body(help_text, wait)
+            extra = [(b"retry-after", str(wait).encode())]
+        else:
+            status, body = execute(self.runner, name, data, token, help_text, True)
+            extra = []
         await send(
             {
                 "type": "http.response.start",
@@ -305,26 +310,37 @@ class FastReadPath:
                 "headers": [
                     (b"content-type", JSON_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),
+                    *extra,
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
 
 
+class KokaiApp(FastAPI):
+    """FastAPI with `SecurityHeaders` around the whole stack, Starlette's error
+    middleware included, so that every response says ``nosniff``."""
+
+    def build_middleware_stack(self):
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(config: Config) -> FastAPI:
     """The catalog application for `config` (database migrated on first use)."""
-    engine = get_engine(config)
-    app = FastAPI(
+    catalog = LocalCatalog(config)
+    engine = catalog.engine
+    app = KokaiApp(
         title="kokai catalog",
         description="CKAN Action API v3 compatible catalog of a Japanese city's open data.",
         version="0.1.0",
     )
     app.state.config = config
     app.state.engine = engine
-    app.state.package_cache = PackageCache()
-    register_shared_cache(engine.url.render_as_string(hide_password=False), app.state.package_cache)
+    app.state.catalog = catalog
+    app.state.package_cache = catalog.cache
     app.state.runner = ActionRunner(app)
-    app.add_middleware(FastReadPath, runner=app.state.runner)
+    app.state.token_guard = TokenGuard(engine)
+    app.add_middleware(FastReadPath, runner=app.state.runner, guard=app.state.token_guard)
     names = action_names()
     action_doc = "CKAN action: " + ", ".join(names)
     name_param = Path(description=action_doc, json_schema_extra={"enum": names})

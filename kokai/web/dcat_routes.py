@@ -11,6 +11,7 @@ The package dicts come from the CKAN actions (``package_search`` /
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from kokai.catalog.actions import (
     SearchQueryError,
     get_action,
 )
-from kokai.catalog.db import session_scope
+from kokai.catalog.context import Context
 
 router = APIRouter(tags=["dcat"])
 SUFFIX = Path(
@@ -34,6 +35,7 @@ SUFFIX = Path(
 )
 
 PAGE_SIZE = 100
+_PAGE = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() takes "²"
 
 
 @router.get(
@@ -52,7 +54,7 @@ def catalog(
 ) -> Response:
     if suffix not in dcat.FORMATS:
         return _error(request, 404, "Not Found Error", "Not found")
-    if not page.isdigit() or int(page) < 1:
+    if not _PAGE.fullmatch(page) or int(page) < 1:
         return _error(
             request,
             409,
@@ -84,7 +86,7 @@ def catalog(
 
     config = request.app.state.config
     site_url = config.site_url.rstrip("/")
-    with session_scope(request.app.state.engine) as session:
+    with request.app.state.catalog.session() as session:
         context = _context(request, session)
         search = get_action("package_search")
         try:
@@ -136,7 +138,7 @@ def dataset(request: Request, dataset_id: str, suffix: str = SUFFIX) -> Response
     if suffix not in dcat.FORMATS:
         return _error(request, 404, "Not Found Error", "Not found")
     config = request.app.state.config
-    with session_scope(request.app.state.engine) as session:
+    with request.app.state.catalog.session() as session:
         try:
             package = get_action("package_show")(_context(request, session), {"id": dataset_id})
         except (NotFound, NotAuthorized):
@@ -151,10 +153,9 @@ def dataset(request: Request, dataset_id: str, suffix: str = SUFFIX) -> Response
     return Response(body, media_type=media_type)
 
 
-def _context(request: Request, session) -> dict[str, Any]:
+def _context(request: Request, session) -> Context:
     """Always anonymous: the DCAT feeds are public documents for harvesters."""
-    config = request.app.state.config
-    return {"session": session, "user": None, "config": config, "site_url": config.site_url}
+    return request.app.state.catalog.context(session, user=None)
 
 
 def _status(request: Request, session) -> dict[str, Any]:
@@ -173,11 +174,12 @@ def _parse_since(value: str) -> str | None:
     """An ISO date or datetime → the Solr-style UTC timestamp package_search takes."""
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is not None:  # 0001-01-01+01:00 is before year 1 in UTC
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"), which writes year 1 as "1" (not "0001")
+    return parsed.replace(microsecond=0).isoformat() + "Z"
 
 
 def _error(

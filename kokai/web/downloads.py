@@ -10,6 +10,13 @@
   ``If-Modified-Since``; fetches (200) and checks (304) are counted per
   consumer family (``user_agents``).
 
+Every served file is an attachment that cannot run as a page
+(``kokai.web.security``): ``Content-Disposition: attachment`` with its UTF-8
+name, ``X-Content-Type-Options: nosniff``, a sandboxing CSP, and a Content-Type
+from the server's allow-list by format, never the stored ``mimetype``. Header
+values never come from stored fields unsanitised. Client headers that do not
+parse (a Range of 5,000 digits, a date Python cannot represent) are ignored.
+
 What is counted as a download: a GET answered 200, or 206 for a range that
 starts at byte 0. HEAD, 304, 416 and the continuation of an interrupted
 download (a range starting later) are not.
@@ -18,14 +25,11 @@ download (a range starting later) are not.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -35,9 +39,11 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from kokai.catalog import auth, storage
-from kokai.catalog.db import session_scope
+from kokai.catalog.errors import NotAuthorized, NotFound
 from kokai.catalog.models import Package, Resource
 from kokai.catalog.tracking import record_download, record_feed_fetch
+from kokai.web.http_dates import as_utc, format_http_date, parse_http_date
+from kokai.web.security import content_type_for, file_headers
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +85,7 @@ def download_resource(
     request: Request, dataset_id: str, resource_id: str, filename: str
 ) -> Response:
     config = request.app.state.config
-    with session_scope(request.app.state.engine) as session:
+    with request.app.state.catalog.session() as session:
         target = _find_resource(session, request, dataset_id, resource_id)
         if target is None:
             return _not_found(request, "Resource not found")
@@ -93,11 +99,7 @@ def download_resource(
         stored = storage.current_file(config, resource.id) if _safe_id(resource.id) else None
         if stored is None or unquote(filename) not in _known_filenames(resource, stored):
             return _not_found(request, "Resource file not found")
-        media_type = (
-            resource.mimetype
-            or mimetypes.guess_type(stored.filename)[0]
-            or "application/octet-stream"
-        )
+        media_type = content_type_for(resource.format, stored.filename)
     cache_control = PRIVATE_CACHE_CONTROL if target.private else DOWNLOAD_CACHE_CONTROL
     return _file_response(
         request,
@@ -137,7 +139,7 @@ def gtfs_current_feed(request: Request, dataset_id: str) -> Response:
     response_model=None,
 )
 def gtfs_feed_version(request: Request, dataset_id: str, version: str) -> Response:
-    if not version.isdigit():
+    if not _VERSION.fullmatch(version):  # str.isdigit() would take "²" and "١"
         return _not_found(request, "GTFS feed version not found")
     return _gtfs_feed(request, dataset_id, version=int(version))
 
@@ -147,7 +149,7 @@ def gtfs_feed_version(request: Request, dataset_id: str, version: str) -> Respon
 
 def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Response:
     config = request.app.state.config
-    with session_scope(request.app.state.engine) as session:
+    with request.app.state.catalog.session() as session:
         package = _readable_package(session, request, dataset_id)
         if package is None:
             return _not_found(request, "Dataset not found")
@@ -215,12 +217,13 @@ def _file_response(
 ) -> Response:
     """A stored file with validators, conditional GET, a single Range, and HEAD."""
     etag = f'"{stored.sha256}"'
-    last_modified = _as_utc(stored.created)
+    last_modified = as_utc(stored.created)
     headers = {
         "ETag": etag,
-        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Last-Modified": format_http_date(last_modified),
         "Cache-Control": cache_control,
         "Accept-Ranges": "bytes",
+        **file_headers(stored.filename),
     }
     if _not_modified(request, stored.sha256, last_modified):
         return Response(status_code=304, headers=headers, background=on_not_modified())
@@ -243,15 +246,17 @@ def _file_response(
         start, end, status = 0, size - 1, 200
     length = end - start + 1 if size else 0
     headers["Content-Length"] = str(length)
+    # Set as a header, not media_type=: Starlette would add "; charset=utf-8" to text/*,
+    # and a city's CSV is as often Shift_JIS as UTF-8.
+    headers["Content-Type"] = media_type
 
     if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=media_type)
+        return Response(status_code=status, headers=headers)
     task = on_download() if start == 0 else None  # a later range continues a download
     return StreamingResponse(
         _read_file(stored.path, start, length),
         status_code=status,
         headers=headers,
-        media_type=media_type,
         background=task,
     )
 
@@ -268,7 +273,14 @@ def _read_file(path: Path, start: int, length: int) -> Iterator[bytes]:
             yield chunk
 
 
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.I)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.I | re.ASCII)
+_VERSION = re.compile(r"[0-9]{1,9}")
+_MAX_OFFSET = 10**18  # larger than any file; longer numbers are read as this
+
+
+def _offset(digits: str) -> int:
+    """A byte position from ASCII digits; 5,000 digits is "very large", not a ValueError."""
+    return int(digits) if len(digits) <= 18 else _MAX_OFFSET
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
@@ -282,12 +294,12 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     if first == "" and last == "":
         return None
     if first == "":  # suffix range: the last N bytes
-        suffix = int(last)
+        suffix = _offset(last)
         if suffix == 0 or size == 0:
             return "unsatisfiable"
         return max(0, size - suffix), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _offset(first)
+    end = _offset(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:
@@ -302,7 +314,7 @@ def _if_range_matches(if_range: str | None, etag: str, last_modified: datetime) 
     if_range = if_range.strip()
     if if_range.startswith('"'):
         return if_range == etag  # strong comparison
-    since = _parse_http_date(if_range)
+    since = parse_http_date(if_range)
     return since is not None and int(last_modified.timestamp()) == int(since.timestamp())
 
 
@@ -320,26 +332,11 @@ def _not_modified(request: Request, sha256: str, last_modified: datetime) -> boo
             if tag.strip('"') == sha256 and tag.startswith('"'):
                 return True
         return False
-    since = _parse_http_date(request.headers.get("if-modified-since"))
+    since = parse_http_date(request.headers.get("if-modified-since"))
     if since is None:
         return False
     # HTTP dates have whole seconds: compare at that precision.
     return int(last_modified.timestamp()) <= int(since.timestamp())
-
-
-def _parse_http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return _as_utc(parsed)
-
-
-def _as_utc(value: datetime) -> datetime:
-    """Storage keeps naive UTC (as CKAN); make it aware for HTTP dates."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _not_found(request: Request, message: str) -> JSONResponse:
@@ -367,11 +364,11 @@ def _readable_package(session: Session, request: Request, ref: str) -> Package |
     if package is None or package.state != "active" or package.type != "dataset":
         return None
     if package.private:
-        context: dict[str, Any] = {
-            "session": session,
-            "user": auth.user_for_token(session, auth.token_from_headers(request.headers)),
-        }
-        if not auth.can_read_package(context, True, package.state, package.owner_org):
+        token = auth.token_from_headers(request.headers)
+        context = request.app.state.catalog.context(session, token=token)
+        try:
+            auth.check_access("package_show", context, {"id": package.id})
+        except (NotAuthorized, NotFound):
             return None
     return package
 
@@ -423,7 +420,7 @@ def _record_download(
 ) -> None:
     """Runs after the response is sent; a counting failure never breaks a download."""
     try:
-        with session_scope(request.app.state.engine) as session:
+        with request.app.state.catalog.session() as session:
             record_download(
                 session,
                 package_id=target.package_id,
@@ -440,7 +437,7 @@ def _record_feed(
     request: Request, target: _Target, not_modified: bool, user_agent: str | None
 ) -> None:
     try:
-        with session_scope(request.app.state.engine) as session:
+        with request.app.state.catalog.session() as session:
             record_feed_fetch(
                 session,
                 package_id=target.package_id,

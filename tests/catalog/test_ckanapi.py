@@ -12,23 +12,16 @@ from pathlib import Path
 import ckanapi
 import pytest
 
-from kokai.catalog.actions import get_action
-from kokai.catalog.db import session_scope
-from kokai.catalog.models import User
-
 CKANAPI = Path(sys.executable).parent / "ckanapi"
 # Compared without timestamps (and ids of things the load recreates).
 TIMESTAMPS = {"metadata_created", "metadata_modified", "created", "last_modified",
               "creator_user_id", "tracking_summary"}  # fmt: skip
 
 
-def create_directly(config, action: str, data: dict):
-    """Run an action in-process as the sysadmin (fast bulk setup)."""
-    with session_scope(config) as session:
-        from sqlalchemy import select
-
-        admin = session.scalar(select(User).where(User.name == "admin"))
-        return get_action(action)({"session": session, "user": admin, "config": config}, data)
+def create_directly(server, action: str, data: dict):
+    """Run an action in-process as the sysadmin (fast bulk setup), through the
+    server's own LocalCatalog (its cache sees the change at once)."""
+    return server.catalog.as_user("admin").call_action(action, data)
 
 
 def test_remote_ckan_actions_and_error_mapping(live_server, tmp_path):
@@ -84,11 +77,10 @@ def comparable(package: dict) -> dict:
 
 
 def test_ckanapi_dump_then_load_into_an_empty_catalog(live_server, second_live_server, tmp_path):
-    config = live_server.config
     for org in ("sample-city", "other-city"):
-        create_directly(config, "organization_create", {"name": org, "title": f"{org} 役所"})
+        create_directly(live_server, "organization_create", {"name": org, "title": f"{org} 役所"})
     for n in range(12):
-        create_directly(config, "package_create", {
+        create_directly(live_server, "package_create", {
             "name": f"dataset-{n:02d}", "title": f"データ {n} 避難所", "notes": "説明文",
             "owner_org": "sample-city" if n % 2 else "other-city", "license_id": "cc-by-4.0",
             "tags": [{"name": "防災"}, {"name": f"タグ{n % 3}"}],
@@ -125,10 +117,9 @@ def test_ckanapi_dump_then_load_into_an_empty_catalog(live_server, second_live_s
 
 
 def test_harvester_loop_collects_every_dataset_once(live_server):
-    config = live_server.config
-    create_directly(config, "organization_create", {"name": "sample-city", "title": "サンプル市"})
+    create_directly(live_server, "organization_create", {"name": "sample-city", "title": "サンプル市"})
     for n in range(250):
-        create_directly(config, "package_create", {
+        create_directly(live_server, "package_create", {
             "name": f"harvest-{n:03d}", "title": f"データセット {n}", "owner_org": "sample-city",
         })  # fmt: skip
     import requests

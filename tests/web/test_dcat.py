@@ -232,74 +232,45 @@ def test_first_and_last_page_have_no_previous_or_next():
 # ---------------------------------------------------------------- HTTP endpoints
 
 
+# conftest's module-wide `server`, on the site URL the graphs are checked against.
+SERVER_OPTIONS = {"site_url": SITE, "org_title": "テスト市 危機管理課"}
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A catalog with 5 public datasets (one with an uploaded CSV) and 1 private one."""
-    from fastapi.testclient import TestClient
-
-    from kokai.catalog.accounts import add_user, create_token
-    from kokai.catalog.db import dispose_engine
-    from kokai.config import Config
-    from kokai.web.app import create_app
-
-    tmp_path = tmp_path_factory.mktemp("dcat")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
-        config = Config(
-            root=tmp_path,
-            city_name="テスト市",
-            site_url=SITE,
-            database_url=f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
-            storage_dir=tmp_path / "storage",
-        )
-        app = create_app(config)
-        add_user(config, "admin", sysadmin=True)
-        token = create_token(config, "admin")
-        client = TestClient(app)
-
-        def call(action: str, **kwargs):
-            response = client.post(
-                f"/api/3/action/{action}", headers={"Authorization": token}, **kwargs
+def server(server):
+    """conftest's `server` with 5 public datasets (one with an uploaded CSV) and 1 private one."""
+    call, org = server["call"], server["org"]
+    packages = []
+    for n in range(5):
+        packages.append(
+            call(
+                "package_create",
+                json={
+                    "name": f"dataset-{n}",
+                    "title": f"避難所一覧 {n}",
+                    "notes": "市内の避難所",
+                    "owner_org": org["id"],
+                    "license_id": "cc-by-4.0",
+                    "tags": [{"name": "防災"}],
+                    "extras": [{"key": "spatial", "value": "139.5,35.5,139.9,35.8"}],
+                },
             )
-            assert response.status_code == 200, response.text
-            return response.json()["result"]
-
-        org = call(
-            "organization_create", json={"name": "test-city", "title": "テスト市 危機管理課"}
         )
-        packages = []
-        for n in range(5):
-            packages.append(
-                call(
-                    "package_create",
-                    json={
-                        "name": f"dataset-{n}",
-                        "title": f"避難所一覧 {n}",
-                        "notes": "市内の避難所",
-                        "owner_org": org["id"],
-                        "license_id": "cc-by-4.0",
-                        "tags": [{"name": "防災"}],
-                        "extras": [{"key": "spatial", "value": "139.5,35.5,139.9,35.8"}],
-                    },
-                )
-            )
-        upload = call(
-            "resource_create",
-            data={"package_id": packages[0]["id"], "name": "避難所CSV", "format": "CSV"},
-            files={"upload": ("hinanjo.csv", "名称\n公民館\n".encode(), "text/csv")},
-        )
-        private = call(
-            "package_create",
-            json={
-                "name": "internal-ebpm",
-                "title": "内部用",
-                "owner_org": org["id"],
-                "private": True,
-            },
-        )
-        yield {"client": client, "packages": packages, "upload": upload, "private": private}
-        client.close()
-        dispose_engine(config)
+    upload = call(
+        "resource_create",
+        data={"package_id": packages[0]["id"], "name": "避難所CSV", "format": "CSV"},
+        files={"upload": ("hinanjo.csv", "名称\n公民館\n".encode(), "text/csv")},
+    )
+    private = call(
+        "package_create",
+        json={
+            "name": "internal-ebpm",
+            "title": "内部用",
+            "owner_org": org["id"],
+            "private": True,
+        },
+    )
+    yield {"client": server["client"], "packages": packages, "upload": upload, "private": private}
 
 
 def fetch(client, url: str, suffix: str) -> Graph:

@@ -7,13 +7,9 @@ import uuid
 from email.utils import parsedate_to_datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
-from kokai.catalog.accounts import add_user, create_token
-from kokai.catalog.db import dispose_engine
-from kokai.config import Config
-from kokai.web.app import create_app
+from tests.conftest import app_catalog, make_config
 
 CLIENT_IP = "203.0.113.58"
 CONTENT = (
@@ -22,35 +18,8 @@ CONTENT = (
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One app on a fresh SQLite catalog for the module, with a sysadmin token and an org."""
-    tmp_path = tmp_path_factory.mktemp("downloads")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
-        config = Config(
-            root=tmp_path,
-            city_name="テスト市",
-            site_url="http://testserver",
-            database_url=f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
-            storage_dir=tmp_path / "storage",
-        )
-        app = create_app(config)
-        add_user(config, "admin", sysadmin=True)
-        token = create_token(config, "admin")
-        client = TestClient(app, client=(CLIENT_IP, 40000), follow_redirects=False)
-
-        def call(action: str, **kwargs):
-            response = client.post(
-                f"/api/3/action/{action}", headers={"Authorization": token}, **kwargs
-            )
-            assert response.status_code == 200, response.text
-            return response.json()["result"]
-
-        org = call("organization_create", json={"name": "test-city", "title": "テスト市"})
-        yield {"client": client, "call": call, "token": token, "org": org, "app": app}
-        client.close()
-        dispose_engine(config)
+# conftest's module-wide `server`, seen from a fixed client address, redirects not followed.
+SERVER_OPTIONS = {"client": (CLIENT_IP, 40000), "follow_redirects": False}
 
 
 @pytest.fixture()
@@ -254,16 +223,9 @@ def test_link_resource_redirects_and_counts(catalog):
 
 def test_download_counting_on_each_backend(tmp_path, database_url):
     """The whole path (upload, download, count, package_show) on SQLite and PostgreSQL."""
-    config = Config(
-        root=tmp_path,
-        site_url="http://testserver",
-        database_url=database_url,
-        storage_dir=tmp_path / "storage",
-    )
-    add_user(config, "admin", sysadmin=True)
-    token = create_token(config, "admin")
-    headers = {"Authorization": token}
-    with TestClient(create_app(config), client=(CLIENT_IP, 40000)) as client:
+    config = make_config(tmp_path, database_url)
+    with app_catalog(config, client=(CLIENT_IP, 40000)) as catalog:
+        client, headers = catalog.client, {"Authorization": catalog.sysadmin_token}
         client.post("/api/3/action/organization_create", json={"name": "org"}, headers=headers)
         package = client.post(
             "/api/3/action/package_create", json={"name": "ds", "owner_org": "org"}, headers=headers
@@ -278,6 +240,5 @@ def test_download_counting_on_each_backend(tmp_path, database_url):
         for agent in (BROWSER, BROWSER, "curl/8.5.0"):
             assert client.get(path, headers={"User-Agent": agent}).content == CONTENT
         shown = client.get("/api/3/action/package_show", params={"id": "ds"}).json()["result"]
-    dispose_engine(config)
     assert shown["tracking_summary"] == {"total": 2, "recent": 2}
     assert shown["resources"][0]["tracking_summary"] == {"total": 2, "recent": 2}

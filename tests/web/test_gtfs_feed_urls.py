@@ -10,13 +10,8 @@ from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
-from fastapi.testclient import TestClient
 
-from kokai.catalog.accounts import add_user, create_token
-from kokai.catalog.db import dispose_engine, session_scope
 from kokai.catalog.tracking import feed_consumer_counts
-from kokai.config import Config
-from kokai.web.app import create_app
 
 # Real-looking User-Agents of the consumers (see kokai/catalog/user_agents.py for
 # which strings are documented and which are matched on the product name).
@@ -47,33 +42,8 @@ def gtfs_zip(feed_version: str) -> bytes:
 V1, V2 = gtfs_zip("2026-04-01"), gtfs_zip("2026-10-01")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("gtfs")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
-        config = Config(
-            root=tmp_path,
-            site_url="http://testserver",
-            database_url=f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
-            storage_dir=tmp_path / "storage",
-        )
-        app = create_app(config)
-        add_user(config, "admin", sysadmin=True)
-        token = create_token(config, "admin")
-        client = TestClient(app, client=("198.51.100.23", 40000))
-
-        def call(action: str, **kwargs):
-            response = client.post(
-                f"/api/3/action/{action}", headers={"Authorization": token}, **kwargs
-            )
-            assert response.status_code == 200, response.text
-            return response.json()["result"]
-
-        org = call("organization_create", json={"name": "test-city", "title": "テスト市"})
-        yield {"client": client, "call": call, "org": org, "app": app}
-        client.close()
-        dispose_engine(config)
+# conftest's module-wide `server`, seen from a fixed client address.
+SERVER_OPTIONS = {"client": ("198.51.100.23", 40000)}
 
 
 def make_dataset(
@@ -112,7 +82,7 @@ def feed(server):
 
 
 def counts(server, package):
-    with session_scope(server["app"].state.engine) as session:
+    with server["app"].state.catalog.session() as session:
         return feed_consumer_counts(session, package["id"])
 
 

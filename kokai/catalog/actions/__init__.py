@@ -3,13 +3,14 @@
     from kokai.catalog.actions import get_action
     result = get_action("package_show")(context, {"id": "aed"})
 
-`context` is a dict: `session` (SQLAlchemy), `user` (models.User or None),
-`config` (kokai Config); optionally `cache` (dictize.PackageCache: without it,
-read actions use the running app's cache for the same database, if any) and
-`memberships` (filled lazily by auth). A write's caller commits the session.
-Actions raise the CKAN exceptions below; the HTTP layer maps them to statuses.
-The action modules are imported on first use so that `search` and `auth` can
-import the exceptions without a cycle.
+Actions are grouped by verb as CKAN's logic/action/: `get`, `create`,
+`update`, `delete`, and `showcase` (ckanext-showcase). Each first calls
+`check_access` with its own name (kokai/catalog/auth/), then validates its
+input against its schema (kokai/catalog/schema.py). `context` is a
+`kokai.catalog.context.Context`, built by `LocalCatalog.context()`; a write's
+caller commits the session (LocalCatalog does). Actions raise the exceptions
+of kokai/catalog/errors.py (ckanapi's classes), re-exported here; the HTTP
+layer maps them to statuses. The action modules are imported on first use.
 """
 
 from __future__ import annotations
@@ -18,58 +19,38 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-Action = Callable[[dict, dict], Any]
+from kokai.catalog.errors import (
+    ActionError,
+    NotAuthorized,
+    NotFound,
+    SearchError,
+    SearchQueryError,
+    ValidationError,
+)
+
+Action = Callable[[Any, dict], Any]
 
 _registry: dict[str, Action] = {}
 _side_effect_free: set[str] = set()
+_own_text_checks: set[str] = set()
 _MODULES = ("get", "create", "update", "delete", "showcase")
 _loaded = False
 
 
-class ActionError(Exception):
-    """Base of the errors an action raises on purpose."""
+def action(name: str | None = None, side_effect_free: bool = False, checks_own_text: bool = False):
+    """Register a function as a CKAN action (GET allowed when side-effect free).
 
-
-class NotFound(ActionError):
-    def __init__(self, message: str = ""):
-        super().__init__(message)
-        self.message = message
-
-
-class NotAuthorized(ActionError):
-    def __init__(self, message: str = ""):
-        super().__init__(message)
-        self.message = message
-
-
-class ValidationError(ActionError):
-    """`errors` maps field names to lists of messages (CKAN's error dict)."""
-
-    def __init__(self, errors: dict[str, Any]):
-        super().__init__(repr(errors))
-        self.errors = errors
-
-
-class SearchQueryError(ActionError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class SearchError(ActionError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def action(name: str | None = None, side_effect_free: bool = False):
-    """Register a function as a CKAN action (GET allowed when side-effect free)."""
+    LocalCatalog refuses input holding lone surrogates before running an
+    action (ValidationError); `checks_own_text` actions report them their own
+    way (package_search: a Search Query Error, as for any unparsable query)."""
 
     def register(func: Action) -> Action:
         action_name = name or func.__name__
         _registry[action_name] = func
         if side_effect_free:
             _side_effect_free.add(action_name)
+        if checks_own_text:
+            _own_text_checks.add(action_name)
         func.side_effect_free = side_effect_free  # type: ignore[attr-defined]
         return func
 
@@ -103,3 +84,23 @@ def has_action(name: str) -> bool:
 def is_side_effect_free(name: str) -> bool:
     _load()
     return name in _side_effect_free
+
+
+def checks_own_text(name: str) -> bool:
+    _load()
+    return name in _own_text_checks
+
+
+def resolve(name: str) -> tuple[Action, bool, bool]:
+    """(action, side-effect free, checks its own text) in one look-up, for the
+    hot path of LocalCatalog.run; KeyError when there is no such action."""
+    if not _loaded:
+        _load()
+    return _registry[name], name in _side_effect_free, name in _own_text_checks
+
+
+__all__ = [
+    "ActionError", "NotAuthorized", "NotFound", "SearchError", "SearchQueryError",
+    "ValidationError", "action", "action_names", "checks_own_text", "get_action", "has_action",
+    "is_side_effect_free", "resolve",
+]  # fmt: skip

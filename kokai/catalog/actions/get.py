@@ -8,40 +8,32 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from kokai.catalog import auth, search
-from kokai.catalog.actions import (
-    NotFound,
-    SearchQueryError,
-    ValidationError,
-    action,
-    action_names,
-    get_action,
-)
-from kokai.catalog.actions.common import (
-    as_bool,
-    as_int,
-    count_datasets,
-    get_group,
-    get_resource,
-    package_cache,
-    ref_param,
-)
-from kokai.catalog.dictize import group_dictize, with_tracking
+from kokai.catalog.actions import action, action_names, get_action
+from kokai.catalog.actions.common import as_bool, count_datasets, list_params, validated
+from kokai.catalog.auth import check_access
+from kokai.catalog.context import Context
+from kokai.catalog.dictize import CachedPackage, group_dictize, user_dictize, with_tracking
+from kokai.catalog.errors import NotFound, SearchQueryError
 from kokai.catalog.licenses import LICENSES
+from kokai.catalog.lookups import get_group, get_resource, get_user, ref_param
 from kokai.catalog.models import Group, Member, Package, PackageTag, Tag, User
+from kokai.catalog.schema import group_list_schema
 
 CKAN_VERSION = "2.12.0"
 
 
 @action(side_effect_free=True)
-def site_read(context: dict, data_dict: dict) -> bool:
+def site_read(context: Context, data_dict: dict) -> bool:
     """Whether the site may be read (always true; removed from CKAN 2.11, kept for old clients)."""
+    check_access("site_read", context, data_dict)
     return True
 
 
 @action(side_effect_free=True)
-def status_show(context: dict, data_dict: dict) -> dict:
+def status_show(context: Context, data_dict: dict) -> dict:
     """Site title, URL, default locale, extensions and the CKAN API version served."""
-    config = context["config"]
+    check_access("status_show", context, data_dict)
+    config = context.config
     return {
         "site_title": config.city_name or "kokai",
         "site_description": "kokai (公開): 自治体オープンデータカタログ",
@@ -58,22 +50,22 @@ def _public_datasets():
 
 
 @action(side_effect_free=True)
-def package_list(context: dict, data_dict: dict) -> list[str]:
+def package_list(context: Context, data_dict: dict) -> list[str]:
     """Names of the active public datasets, by name (limit, offset)."""
-    limit = as_int(data_dict, "limit", None)
-    offset = as_int(data_dict, "offset", 0) or 0
+    check_access("package_list", context, data_dict)
+    limit, offset = list_params(data_dict, context)
     stmt = select(Package.name).where(*_public_datasets()).order_by(Package.name).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(context["session"].scalars(stmt))
+    return list(context.session.scalars(stmt))
 
 
 @action(side_effect_free=True)
-def current_package_list_with_resources(context: dict, data_dict: dict) -> list[dict]:
+def current_package_list_with_resources(context: Context, data_dict: dict) -> list[dict]:
     """Active public datasets with their resources, most recently modified first."""
-    limit = as_int(data_dict, "limit", None)
-    offset = as_int(data_dict, "offset", 0) or 0
-    session = context["session"]
+    check_access("current_package_list_with_resources", context, data_dict)
+    limit, offset = list_params(data_dict, context)
+    session = context.session
     stmt = (
         select(Package.pk)
         .where(*_public_datasets())
@@ -82,33 +74,32 @@ def current_package_list_with_resources(context: dict, data_dict: dict) -> list[
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    entries = package_cache(context).get_many(session, list(session.scalars(stmt)))
+    entries = context.cache.get_many(session, list(session.scalars(stmt)))
     return [entry.data for entry in entries]
 
 
-def readable_package(context: dict, ref: str):
-    entry = package_cache(context).get_ref(context["session"], ref)
+def readable_package(context: Context, ref: str) -> CachedPackage:
+    """The cached dataset `ref` (id or name), when package_show's auth allows it."""
+    check_access("package_show", context, {"id": ref})
+    entry = context.cache.get_ref(context.session, ref)
     if entry is None:
         raise NotFound()
-    if not auth.can_read_package(context, entry.private, entry.state, entry.owner_org):
-        raise auth.NotAuthorized(
-            f"User {auth.user_label(context.get('user'))} not authorized to read package {entry.id}"
-        )
     return entry
 
 
 @action(side_effect_free=True)
-def package_show(context: dict, data_dict: dict) -> dict:
+def package_show(context: Context, data_dict: dict) -> dict:
     """One dataset by id or name, with its resources, tags, groups, organization,
     extras and tracking_summary (downloads counted on the server)."""
     entry = readable_package(context, ref_param(data_dict, "id", "name_or_id"))
-    return with_tracking(context["session"], entry.data)
+    return with_tracking(context.session, entry.data)
 
 
 @action(side_effect_free=True)
-def resource_show(context: dict, data_dict: dict) -> dict:
+def resource_show(context: Context, data_dict: dict) -> dict:
     """One resource by id, with its tracking_summary."""
-    session = context["session"]
+    check_access("resource_show", context, data_dict)
+    session = context.session
     resource = get_resource(session, ref_param(data_dict, "id"))
     entry = readable_package(context, resource.package_id)
     data = with_tracking(session, entry.data)
@@ -118,16 +109,17 @@ def resource_show(context: dict, data_dict: dict) -> dict:
     raise NotFound("Resource was not found.")
 
 
-@action(side_effect_free=True)
-def package_search(context: dict, data_dict: dict) -> dict:
+@action(side_effect_free=True, checks_own_text=True)
+def package_search(context: Context, data_dict: dict) -> dict:
     """Search datasets: q, fq, fq_list, sort, rows (≤1000), start, facet.field,
     facet.limit, facet.mincount, fl, include_private (Solr syntax as CKAN)."""
-    session = context["session"]
+    check_access("package_search", context, data_dict)
+    session = context.session
     request = search.parse_search_request(data_dict)
     visibility = search.Visibility(
-        auth.readable_org_ids(context), context.get("user") is not None, auth.is_sysadmin(context)
+        auth.readable_org_ids(context), context.user is not None, auth.is_sysadmin(context)
     )
-    cache = package_cache(context)
+    cache = context.cache
     try:
         found = search.execute_search(session, request, visibility, cache.snapshot(session))
     except DBAPIError as exc:  # e.g. a value the database cannot compare
@@ -150,19 +142,13 @@ def package_search(context: dict, data_dict: dict) -> dict:
     }
 
 
-def _list_groups(context: dict, data_dict: dict, is_organization: bool) -> list:
-    session = context["session"]
-    all_fields = as_bool(data_dict.get("all_fields"))
-    limit = as_int(data_dict, "limit", 25 if all_fields else 1000)
-    offset = as_int(data_dict, "offset", 0) or 0
-    sort = str(data_dict.get("sort") or "title asc").strip()
-    field, _, direction = sort.partition(" ")
-    if field not in ("title", "name", "package_count") or direction.strip() not in (
-        "",
-        "asc",
-        "desc",
-    ):
-        raise ValidationError({"sort": [f"Cannot sort by field `{field}`"]})
+def _list_groups(context: Context, data_dict: dict, is_organization: bool) -> list:
+    session = context.session
+    params = validated(data_dict, group_list_schema(), context)
+    all_fields = params["all_fields"]
+    limit = params.get("limit", 25 if all_fields else 1000)
+    offset = params.get("offset", 0)
+    field, descending = params["sort"]
     stmt = select(Group).where(Group.is_organization.is_(is_organization), Group.state == "active")
     wanted = data_dict.get("organizations" if is_organization else "groups")
     if isinstance(wanted, str) and wanted:
@@ -171,28 +157,25 @@ def _list_groups(context: dict, data_dict: dict, is_organization: bool) -> list:
         stmt = stmt.where(Group.name.in_([str(w) for w in wanted]))
     groups = list(session.scalars(stmt))
     counts = count_datasets(session, [g.id for g in groups], is_organization)
-    descending = direction.strip() == "desc"
     if field == "package_count":
         groups.sort(key=lambda g: (counts.get(g.id, 0), g.name), reverse=descending)
     else:
         groups.sort(key=lambda g: (getattr(g, field) or g.name).lower(), reverse=descending)
-    groups = groups[offset : offset + limit] if limit is not None else groups[offset:]
+    groups = groups[offset : offset + limit]
     if not all_fields:
         return [g.name for g in groups]
-    include_count = as_bool(data_dict.get("include_dataset_count"), True)
-    include_extras = as_bool(data_dict.get("include_extras"), False)
     return [
         group_dictize(
             g,
-            package_count=counts.get(g.id, 0) if include_count else None,
-            include_extras=include_extras,
+            package_count=counts.get(g.id, 0) if params["include_dataset_count"] else None,
+            include_extras=params["include_extras"],
         )
         for g in groups
     ]
 
 
-def _show_group(context: dict, data_dict: dict, is_organization: bool) -> dict:
-    session = context["session"]
+def _show_group(context: Context, data_dict: dict, is_organization: bool) -> dict:
+    session = context.session
     group = get_group(session, ref_param(data_dict, "id"), is_organization=is_organization)
     count = count_datasets(session, [group.id], is_organization).get(group.id, 0)
     out = group_dictize(
@@ -222,33 +205,38 @@ def _show_group(context: dict, data_dict: dict, is_organization: bool) -> dict:
 
 
 @action(side_effect_free=True)
-def organization_list(context: dict, data_dict: dict) -> list:
+def organization_list(context: Context, data_dict: dict) -> list:
     """Organization names, or dicts with all_fields (sort, limit, offset, organizations)."""
+    check_access("organization_list", context, data_dict)
     return _list_groups(context, data_dict, is_organization=True)
 
 
 @action(side_effect_free=True)
-def organization_show(context: dict, data_dict: dict) -> dict:
+def organization_show(context: Context, data_dict: dict) -> dict:
     """One organization by id or name (include_datasets, include_users, include_extras)."""
+    check_access("organization_show", context, data_dict)
     return _show_group(context, data_dict, is_organization=True)
 
 
 @action(side_effect_free=True)
-def group_list(context: dict, data_dict: dict) -> list:
+def group_list(context: Context, data_dict: dict) -> list:
     """Group names, or dicts with all_fields (sort, limit, offset, groups)."""
+    check_access("group_list", context, data_dict)
     return _list_groups(context, data_dict, is_organization=False)
 
 
 @action(side_effect_free=True)
-def group_show(context: dict, data_dict: dict) -> dict:
+def group_show(context: Context, data_dict: dict) -> dict:
     """One group by id or name (include_datasets, include_users, include_extras)."""
+    check_access("group_show", context, data_dict)
     return _show_group(context, data_dict, is_organization=False)
 
 
 @action(side_effect_free=True)
-def tag_list(context: dict, data_dict: dict) -> list:
+def tag_list(context: Context, data_dict: dict) -> list:
     """Names of the tags of active public datasets (query: substring; all_fields: dicts)."""
-    session = context["session"]
+    check_access("tag_list", context, data_dict)
+    session = context.session
     stmt = (
         select(Tag)
         .join(PackageTag, PackageTag.tag_id == Tag.id)
@@ -274,15 +262,24 @@ def tag_list(context: dict, data_dict: dict) -> list:
 
 
 @action(side_effect_free=True)
-def license_list(context: dict, data_dict: dict) -> list[dict]:
+def license_list(context: Context, data_dict: dict) -> list[dict]:
     """The licences a dataset may name in license_id."""
+    check_access("license_list", context, data_dict)
     return LICENSES
 
 
 @action(side_effect_free=True)
-def help_show(context: dict, data_dict: dict) -> str:
+def help_show(context: Context, data_dict: dict) -> str:
     """The documentation of an action (name)."""
+    check_access("help_show", context, data_dict)
     name = ref_param(data_dict, "name")
     if name not in action_names():
         raise NotFound("Action function not found")
     return inspect.getdoc(get_action(name)) or ""
+
+
+@action(side_effect_free=True)
+def user_show(context: Context, data_dict: dict) -> dict:
+    """One user by id or name (the user themself or a sysadmin)."""
+    check_access("user_show", context, data_dict)
+    return user_dictize(get_user(context.session, ref_param(data_dict, "id")))

@@ -10,30 +10,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from kokai.catalog import auth
-from kokai.catalog.actions import NotAuthorized, NotFound, ValidationError, action
-from kokai.catalog.actions.common import get_package, package_cache, ref_param
+from kokai.catalog.actions import action
+from kokai.catalog.actions.common import validated
 from kokai.catalog.actions.create import save_package
 from kokai.catalog.actions.get import readable_package
+from kokai.catalog.auth import check_access
+from kokai.catalog.context import Context
 from kokai.catalog.dictize import bump_revision, package_dictize
+from kokai.catalog.errors import NotFound, ValidationError
+from kokai.catalog.lookups import get_package, get_showcase, ref_param
 from kokai.catalog.models import Package, ShowcasePackageAssociation
-
-
-def check_showcase_editor(context: dict) -> None:
-    """Sysadmins and anyone who may edit an organization's datasets."""
-    user = context.get("user")
-    if user is not None and (
-        auth.is_sysadmin(context)
-        or any(c in auth.WRITE_CAPACITIES for c in auth.memberships(context).values())
-    ):
-        return
-    raise NotAuthorized(f"User {auth.user_label(user)} not authorized to create showcases")
-
-
-def get_showcase(context: dict, ref: str) -> Package:
-    package = get_package(context["session"], ref)
-    if package.type != "showcase" or package.state != "active":
-        raise NotFound("Showcase not found")
-    return package
+from kokai.catalog.validation import url_validator
 
 
 def count_datasets(session, showcase_id: str) -> int:
@@ -48,61 +35,64 @@ def count_datasets(session, showcase_id: str) -> int:
     )
 
 
-def showcase_dict(context: dict, data: dict) -> dict:
-    return {**data, "num_datasets": count_datasets(context["session"], data["id"])}
+def showcase_dict(context: Context, data: dict) -> dict:
+    return {**data, "num_datasets": count_datasets(context.session, data["id"])}
 
 
 @action()
-def ckanext_showcase_create(context: dict, data_dict: dict) -> dict:
+def ckanext_showcase_create(context: Context, data_dict: dict) -> dict:
     """Create a showcase (name, title, notes, url, image_url, tags, author, ...)."""
-    check_showcase_editor(context)
+    check_access("ckanext_showcase_create", context, data_dict)
     if not isinstance(data_dict, dict):
         raise ValidationError({"__root": ["Must be a dict"]})
     data = {**data_dict, "type": "showcase"}
     extras = [e for e in data.get("extras") or [] if isinstance(e, dict)]
     if isinstance(data.get("image_url"), str):
+        validated({"image_url": data["image_url"]}, {"image_url": [url_validator]}, context)
         extras = [e for e in extras if e.get("key") != "image_url"]
         extras.append({"key": "image_url", "value": data.pop("image_url")})
     data["extras"] = extras
-    package = save_package(context, data, None)
-    return showcase_dict(context, package_dictize(context["session"], package))
+    package = save_package(context, data, None, owner_required=False)
+    return showcase_dict(context, package_dictize(context.session, package))
 
 
 @action(side_effect_free=True)
-def ckanext_showcase_show(context: dict, data_dict: dict) -> dict:
+def ckanext_showcase_show(context: Context, data_dict: dict) -> dict:
     """One showcase by id or name, with num_datasets."""
-    package = get_showcase(context, ref_param(data_dict, "id"))
-    entry = package_cache(context).get_ref(context["session"], package.id)
+    check_access("ckanext_showcase_show", context, data_dict)
+    package = get_showcase(context.session, ref_param(data_dict, "id"))
+    entry = context.cache.get_ref(context.session, package.id)
     return showcase_dict(context, entry.data)
 
 
 @action(side_effect_free=True)
-def ckanext_showcase_list(context: dict, data_dict: dict) -> list[dict]:
+def ckanext_showcase_list(context: Context, data_dict: dict) -> list[dict]:
     """Every active showcase."""
-    session = context["session"]
+    check_access("ckanext_showcase_list", context, data_dict)
+    session = context.session
     pks = session.scalars(
         select(Package.pk)
         .where(Package.type == "showcase", Package.state == "active")
         .order_by(Package.metadata_created.desc(), Package.pk)
     )
-    return [entry.data for entry in package_cache(context).get_many(session, list(pks))]
+    return [entry.data for entry in context.cache.get_many(session, list(pks))]
 
 
 @action()
-def ckanext_showcase_delete(context: dict, data_dict: dict) -> None:
-    """Delete a showcase (id or name)."""
-    check_showcase_editor(context)
-    package = get_showcase(context, ref_param(data_dict, "id"))
+def ckanext_showcase_delete(context: Context, data_dict: dict) -> None:
+    """Delete a showcase (id or name): its creator, an admin of its organization, sysadmins."""
+    check_access("ckanext_showcase_delete", context, data_dict)
+    package = get_showcase(context.session, ref_param(data_dict, "id"))
     package.state = "deleted"
-    bump_revision(context["session"])
+    bump_revision(context.session)
 
 
 @action()
-def ckanext_showcase_package_association_create(context: dict, data_dict: dict) -> dict:
+def ckanext_showcase_package_association_create(context: Context, data_dict: dict) -> dict:
     """Link a showcase (showcase_id) to a dataset it uses (package_id)."""
-    check_showcase_editor(context)
-    session = context["session"]
-    showcase = get_showcase(context, ref_param(data_dict, "showcase_id"))
+    check_access("ckanext_showcase_package_association_create", context, data_dict)
+    session = context.session
+    showcase = get_showcase(session, ref_param(data_dict, "showcase_id"))
     package = readable_package(context, ref_param(data_dict, "package_id"))
     exists = session.get(ShowcasePackageAssociation, (package.id, showcase.id))
     if exists is not None:
@@ -120,11 +110,11 @@ def ckanext_showcase_package_association_create(context: dict, data_dict: dict) 
 
 
 @action()
-def ckanext_showcase_package_association_delete(context: dict, data_dict: dict) -> None:
+def ckanext_showcase_package_association_delete(context: Context, data_dict: dict) -> None:
     """Unlink a showcase (showcase_id) from a dataset (package_id)."""
-    check_showcase_editor(context)
-    session = context["session"]
-    showcase = get_showcase(context, ref_param(data_dict, "showcase_id"))
+    check_access("ckanext_showcase_package_association_delete", context, data_dict)
+    session = context.session
+    showcase = get_showcase(session, ref_param(data_dict, "showcase_id"))
     package = get_package(session, ref_param(data_dict, "package_id"))
     association = session.get(ShowcasePackageAssociation, (package.id, showcase.id))
     if association is None:
@@ -134,26 +124,28 @@ def ckanext_showcase_package_association_delete(context: dict, data_dict: dict) 
 
 
 @action(side_effect_free=True)
-def ckanext_showcase_package_list(context: dict, data_dict: dict) -> list[dict]:
+def ckanext_showcase_package_list(context: Context, data_dict: dict) -> list[dict]:
     """The datasets a showcase (showcase_id) uses, those the caller may read."""
-    session = context["session"]
-    showcase = get_showcase(context, ref_param(data_dict, "showcase_id"))
+    check_access("ckanext_showcase_package_list", context, data_dict)
+    session = context.session
+    showcase = get_showcase(session, ref_param(data_dict, "showcase_id"))
     pks = session.scalars(
         select(Package.pk)
         .join(ShowcasePackageAssociation, ShowcasePackageAssociation.package_id == Package.id)
         .where(ShowcasePackageAssociation.showcase_id == showcase.id, Package.state == "active")
         .order_by(Package.name)
     )
-    entries = package_cache(context).get_many(session, list(pks))
+    entries = context.cache.get_many(session, list(pks))
     return [
         e.data for e in entries if auth.can_read_package(context, e.private, e.state, e.owner_org)
     ]
 
 
 @action(side_effect_free=True)
-def ckanext_package_showcase_list(context: dict, data_dict: dict) -> list[dict]:
+def ckanext_package_showcase_list(context: Context, data_dict: dict) -> list[dict]:
     """The showcases that use a dataset (package_id)."""
-    session = context["session"]
+    check_access("ckanext_package_showcase_list", context, data_dict)
+    session = context.session
     package = readable_package(context, ref_param(data_dict, "package_id"))
     pks = session.scalars(
         select(Package.pk)
@@ -161,4 +153,4 @@ def ckanext_package_showcase_list(context: dict, data_dict: dict) -> list[dict]:
         .where(ShowcasePackageAssociation.package_id == package.id, Package.state == "active")
         .order_by(Package.name)
     )
-    return [entry.data for entry in package_cache(context).get_many(session, list(pks))]
+    return [entry.data for entry in context.cache.get_many(session, list(pks))]
