@@ -19,7 +19,7 @@ context is built: the HTTP layer, the CLI and the other parts all go through it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kokai.catalog import auth
+from kokai.catalog import auth, storage
 from kokai.catalog.actions import resolve
 from kokai.catalog.context import Context
-from kokai.catalog.db import get_engine, sessionmaker_for
+from kokai.catalog.db import get_engine, sessionmaker_for, writer
 from kokai.catalog.dictize import PackageCache, dumps
 from kokai.catalog.errors import NotAuthorized, UnknownAction, ValidationError
-from kokai.catalog.models import User
+from kokai.catalog.models import Resource, User
 from kokai.catalog.validation import surrogate_errors
 from kokai.config import Config
 
@@ -148,12 +148,17 @@ class LocalCatalog:
         token: str | None = None,
         read_only: bool = True,
         user: Any = _ACTING,
+        on_unknown_token: Callable[[], None] | None = None,
     ) -> Context:
         """The action context: the acting user (this client's, or the owner of
-        `token`, or `user` given as a models.User or None), the caches."""
+        `token`, or `user` given as a models.User or None), the caches. A token
+        that matches no user acts anonymously, as in CKAN, and is reported to
+        `on_unknown_token` (the web layer rate-limits such clients)."""
         ignore_auth = self.ignore_auth
         if token is not None:
             acting, ignore_auth = auth.user_for_token(session, token), False
+            if acting is None and on_unknown_token is not None:
+                on_unknown_token()
         elif user is not _ACTING:
             acting = user
         elif self.user is not None:
@@ -169,6 +174,7 @@ class LocalCatalog:
             cache = self.cache
         else:  # a write sees its own uncommitted rows: never share them
             cache = PackageCache()
+            cache.sync(session)
         return Context(
             session=session, config=self.config, user=acting, ignore_auth=ignore_auth, cache=cache
         )
@@ -192,7 +198,14 @@ class LocalCatalog:
             data[key] = as_upload(value)
         return self.run(action, data, token=apikey)
 
-    def run(self, name: str, data: dict, *, token: str | None = None) -> Any:
+    def run(
+        self,
+        name: str,
+        data: dict,
+        *,
+        token: str | None = None,
+        on_unknown_token: Callable[[], None] | None = None,
+    ) -> Any:
         """Run one action in its own session; a write commits and invalidates the cache."""
         try:
             function, read_only, own_text_checks = resolve(name)
@@ -200,17 +213,11 @@ class LocalCatalog:
             raise UnknownAction(f"Action name not known: {name}") from None
         if not own_text_checks:
             _check_input(data)
-        with self.sessions() as session:
-            context = self.context(session, token=token, read_only=read_only)
-            try:
-                result = function(context, data)
-                if not read_only:
-                    session.commit()
-                    self.cache.invalidate()
-                return result
-            except BaseException:
-                session.rollback()
-                raise
+        with self.sessions() if read_only else self.write_session() as session:
+            context = self.context(
+                session, token=token, read_only=read_only, on_unknown_token=on_unknown_token
+            )
+            return function(context, data)
 
     def check_access(
         self, name: str, data_dict: dict | None = None, token: str | None = None
@@ -225,12 +232,43 @@ class LocalCatalog:
                 return False
 
     @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A write transaction: it holds the catalog's write lock from its first
+        statement (kokai.catalog.db), commits when the block ends, then makes
+        the files it stored current and drops the cache; on an exception it
+        rolls back and deletes the files it stored."""
+        session = self.sessions(bind=writer(self.engine))
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            storage.discard(session.info.pop(storage.PENDING_KEY, []))
+            raise
+        else:
+            stored = session.info.pop(storage.PENDING_KEY, [])
+        finally:
+            session.close()
+        storage.confirm(stored)
+        self.cache.invalidate()
+
+    def sweep_storage(self) -> tuple[int, int]:
+        """Settle uploads left pending by a process that died before its write
+        committed (kokai.catalog.storage.sweep); (confirmed, deleted)."""
+        with self.session() as session:
+
+            def recorded(resource_id: str, sha256: str) -> bool:
+                found = select(Resource.id).where(Resource.id == resource_id, Resource.hash == sha256)
+                return session.scalar(found) is not None
+
+            return storage.sweep(self.config, recorded)
+
+    @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Several actions in one transaction: committed together when the block
         ends, rolled back together on an exception."""
-        with self.session() as session:
+        with self.write_session() as session:
             yield Transaction(self.context(session, read_only=False))
-        self.cache.invalidate()
 
     def encode(self, value: Any) -> bytes:
         """JSON of an action's result, splicing in the cached text of package

@@ -9,7 +9,6 @@ text of a dict (`PackageCache.raw_json`) instead of serialising it again.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -150,6 +149,9 @@ def user_dictize(user: User) -> dict:
         "state": user.state,
         "created": iso(user.created),
     }
+
+
+_SEEN_REVISION = "kokai_catalog_revision"
 
 
 def current_revision(session: Session) -> int:
@@ -354,23 +356,22 @@ class CachedPackage:
 class PackageCache:
     """Package dicts and the search snapshot of one catalog, valid for one revision.
 
-    The revision row is read at most every `check_interval` seconds; writes made
-    through this process call `invalidate()` at once, so other workers see a
-    change within that interval (like a search engine's soft commit).
+    Every read syncs first: it reads the revision row (one primary-key read),
+    and a change made by any worker drops the cache, so no read after an
+    acknowledged write sees the old data. A reader only stores what it loaded
+    while the cache is still at the revision that reader saw: a slow reader
+    that started before a write cannot put the old dict back after it.
     """
 
-    def __init__(self, max_entries: int = 20_000, check_interval: float = 0.5):
+    def __init__(self, max_entries: int = 20_000):
         self.revision = -1
         self.max_entries = max_entries
-        self.check_interval = check_interval
-        self.checked_at = 0.0
         self.by_pk: dict[int, CachedPackage] = {}
         self.by_ref: dict[str, int] = {}
         self.raw_by_obj: dict[int, bytes] = {}
         self._snapshot: dict | None = None
 
     def invalidate(self) -> None:
-        self.checked_at = 0.0
         self.revision = -1
         self._clear()
 
@@ -381,25 +382,35 @@ class PackageCache:
         self._snapshot = None
 
     def sync(self, session: Session) -> None:
-        now = time.monotonic()
-        if now - self.checked_at < self.check_interval and len(self.by_pk) <= self.max_entries:
-            return
+        """Bring the cache to the database's revision, and remember in the
+        session which revision its reads belong to."""
         revision = current_revision(session)
-        self.checked_at = now
+        session.info[_SEEN_REVISION] = revision
         if revision != self.revision or len(self.by_pk) > self.max_entries:
             self._clear()
             self.revision = revision
 
+    def _current_for(self, session: Session) -> bool:
+        """Whether what `session` reads may be stored (see the class docstring)."""
+        return session.info.get(_SEEN_REVISION) == self.revision
+
     def snapshot(self, session: Session) -> dict:
         """{pk: search.Row} of every package, loaded once per revision."""
-        if self._snapshot is None:
+        snapshot = self._snapshot
+        if snapshot is None:
             from kokai.catalog.search import load_snapshot
 
-            self._snapshot = load_snapshot(session)
-        return self._snapshot
+            snapshot = load_snapshot(session)
+            if self._current_for(session):
+                self._snapshot = snapshot
+        return snapshot
 
-    def _put(self, row, data: dict, raw: bytes | None = None) -> CachedPackage:
+    def _put(
+        self, session: Session, row, data: dict, raw: bytes | None = None
+    ) -> CachedPackage:
         entry = CachedPackage(row, data, raw)
+        if not self._current_for(session):
+            return entry
         self.by_pk[entry.pk] = entry
         self.by_ref[entry.id] = entry.pk
         self.by_ref[entry.name] = entry.pk
@@ -415,15 +426,20 @@ class PackageCache:
         rows = session.connection().execute(_PACKAGE_BY_REF, {"ref": ref}).all()
         rows.sort(key=lambda row: row.id != ref)  # an id wins over a name, as in CKAN
         for row, data, raw in _from_stored(session, rows[:1]):
-            return self._put(row, data, raw)
+            return self._put(session, row, data, raw)
         return None
 
     def get_many(self, session: Session, pks: Iterable[int]) -> list[CachedPackage]:
         pks = list(pks)
         missing = [pk for pk in pks if pk not in self.by_pk]
-        for row, data, raw in load_package_dicts(session, missing):
-            self._put(row, data, raw)
-        found = (self.by_pk.get(pk) for pk in pks)
+        loaded = {
+            entry.pk: entry
+            for entry in (
+                self._put(session, row, data, raw)
+                for row, data, raw in load_package_dicts(session, missing)
+            )
+        }
+        found = (self.by_pk.get(pk) or loaded.get(pk) for pk in pks)
         return [entry for entry in found if entry is not None]
 
     def raw_json(self, obj: Any) -> bytes | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Path, Request
@@ -163,24 +164,6 @@ async def _decode_request(request: Request) -> dict:
     return data
 
 
-class ActionRunner:
-    """Runs one action with the caller's identity (an API token), through the
-    app's `LocalCatalog` (`app.state.catalog`), which owns the sessions and
-    the package cache."""
-
-    def __init__(self, app: FastAPI):
-        self.catalog: LocalCatalog = app.state.catalog
-        self.config: Config = app.state.config
-        self.cache = self.catalog.cache
-
-    def run(self, name: str, data: dict, token: str | None, read_only: bool) -> Any:
-        return self.catalog.run(name, data, token=token)
-
-    def encode(self, value: Any) -> bytes:
-        """JSON of a result, splicing in the cached text of package dicts."""
-        return self.catalog.encode(value)
-
-
 def help_url(request: Request, name: str) -> str:
     """Absolute and always /api/3, as CKAN writes it (from the Host the client used)."""
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
@@ -189,16 +172,16 @@ def help_url(request: Request, name: str) -> str:
 
 
 def execute(
-    runner: ActionRunner,
+    catalog: LocalCatalog,
     name: str,
     data: dict,
     token: str | None,
     help_text: bytes,
-    read_only: bool,
+    on_unknown_token: Callable[[], None] | None = None,
 ) -> tuple[int, bytes]:
     """Run an action and wrap it in CKAN's envelope: (HTTP status, body)."""
     try:
-        result = runner.run(name, data, token, read_only=read_only)
+        result = catalog.run(name, data, token=token, on_unknown_token=on_unknown_token)
     except Exception as exc:
         status, error = error_dict(exc)
         if status == 500:
@@ -206,13 +189,13 @@ def execute(
         return status, b'{"help": ' + help_text + b', "success": false, "error": ' + dumps(
             error
         ) + b"}"
-    return 200, b'{"help": ' + help_text + b', "success": true, "result": ' + runner.encode(
+    return 200, b'{"help": ' + help_text + b', "success": true, "result": ' + catalog.encode(
         result
     ) + b"}"
 
 
 async def dispatch(request: Request, name: str) -> Response:
-    runner: ActionRunner = request.app.state.runner
+    catalog: LocalCatalog = request.app.state.catalog
     if not has_action(name):
         return bad_request(f"Action name not known: {name}")
     read_only = is_side_effect_free(name)
@@ -222,7 +205,9 @@ async def dispatch(request: Request, name: str) -> Response:
     token = None if callback else auth.token_from_headers(request.headers)
     help_text = dumps(help_url(request, name))
     # Before the body is read: a blocked client's upload is not even received.
-    token, wait = request.app.state.token_guard.check(client_key(request.scope), token)
+    guard: TokenGuard = request.app.state.token_guard
+    client = client_key(request.scope)
+    wait = guard.retry_after(client) if token is not None else 0
     if wait:
         return Response(
             too_many_body(help_text, wait),
@@ -236,12 +221,11 @@ async def dispatch(request: Request, name: str) -> Response:
         return bad_request(str(exc))
     uploads = [v for v in data.values() if isinstance(v, UploadFile)]
     try:
+        call = (catalog, name, data, token, help_text, guard.failure_hook(client))
         if read_only and not uploads:
-            status, body = execute(runner, name, data, token, help_text, True)
+            status, body = execute(*call)
         else:
-            status, body = await run_in_threadpool(
-                execute, runner, name, data, token, help_text, False
-            )
+            status, body = await run_in_threadpool(execute, *call)
     finally:
         for upload in uploads:
             await upload.close()
@@ -261,9 +245,9 @@ class FastReadPath:
 
     PREFIXES = ("/api/3/action/", "/api/action/")
 
-    def __init__(self, app, runner: ActionRunner, guard: TokenGuard):
+    def __init__(self, app, catalog: LocalCatalog, guard: TokenGuard):
         self.app = app
-        self.runner = runner
+        self.catalog = catalog
         self.guard = guard
 
     async def __call__(self, scope, receive, send) -> None:
@@ -294,14 +278,15 @@ class FastReadPath:
             f"{scope.get('scheme', 'http')}://{host}{root}/api/3/action/help_show?name={name}"
         )
         token = auth.token_from_headers(headers)
-        wait = 0
+        wait = hook = None
         if token is not None:  # anonymous calls (the hot path) skip the guard
-            token, wait = self.guard.check(client_key(scope), token)
+            client = client_key(scope)
+            wait, hook = self.guard.retry_after(client), self.guard.failure_hook(client)
         if wait:
             status, body = 429, too_many_body(help_text, wait)
             extra = [(b"retry-after", str(wait).encode())]
         else:
-            status, body = execute(self.runner, name, data, token, help_text, True)
+            status, body = execute(self.catalog, name, data, token, help_text, hook)
             extra = []
         await send(
             {
@@ -328,6 +313,7 @@ class KokaiApp(FastAPI):
 def create_app(config: Config) -> FastAPI:
     """The catalog application for `config` (database migrated on first use)."""
     catalog = LocalCatalog(config)
+    catalog.sweep_storage()  # uploads a killed process left uncommitted
     engine = catalog.engine
     app = KokaiApp(
         title="kokai catalog",
@@ -338,9 +324,8 @@ def create_app(config: Config) -> FastAPI:
     app.state.engine = engine
     app.state.catalog = catalog
     app.state.package_cache = catalog.cache
-    app.state.runner = ActionRunner(app)
-    app.state.token_guard = TokenGuard(engine)
-    app.add_middleware(FastReadPath, runner=app.state.runner, guard=app.state.token_guard)
+    app.state.token_guard = TokenGuard()
+    app.add_middleware(FastReadPath, catalog=catalog, guard=app.state.token_guard)
     names = action_names()
     action_doc = "CKAN action: " + ", ".join(names)
     name_param = Path(description=action_doc, json_schema_extra={"enum": names})

@@ -10,8 +10,8 @@ the same IP are not affected, nor are other clients' valid tokens.
 
 from __future__ import annotations
 
-from kokai.catalog import auth
-from kokai.catalog.db import sessionmaker_for
+from collections.abc import Callable
+
 from kokai.catalog.dictize import dumps
 from kokai.web.ratelimit import RateLimiter
 
@@ -21,24 +21,19 @@ MAX_CLIENTS = 10_000  # clients tracked at once (least recently failed forgotten
 
 
 class TokenGuard:
-    def __init__(self, engine, limiter: RateLimiter | None = None):
-        self.sessions = sessionmaker_for(engine)
+    """Counts a client's failed tokens (LocalCatalog.run reports them through
+    `on_unknown_token`, from the one token lookup the request makes) and says
+    how long a blocked client must wait."""
+
+    def __init__(self, limiter: RateLimiter | None = None):
         self.limiter = limiter or RateLimiter(LIMIT, WINDOW, MAX_CLIENTS)
 
-    def check(self, client: str, token: str | None) -> tuple[str | None, int]:
-        """(the token to run the request with, seconds to wait: 0 = go on).
-        A token that matches no user is counted and dropped (anonymous)."""
-        if token is None:
-            return None, 0
-        wait = self.limiter.retry_after(client)
-        if wait:
-            return None, wait
-        with self.sessions() as session:
-            known = auth.user_for_token(session, token) is not None
-        if known:
-            return token, 0
-        self.limiter.failure(client)
-        return None, 0
+    def retry_after(self, client: str) -> int:
+        """Seconds the client must wait before sending a token again (0: go on)."""
+        return self.limiter.retry_after(client)
+
+    def failure_hook(self, client: str) -> Callable[[], None]:
+        return lambda: self.limiter.failure(client)
 
 
 def client_key(scope) -> str:

@@ -54,7 +54,7 @@ from kokai.catalog.schema import (
     resource_action_schema,
     user_create_schema,
 )
-from kokai.catalog.storage import safe_filename, store_upload
+from kokai.catalog.storage import PENDING_KEY, safe_filename, store_upload
 
 
 def save_package(
@@ -121,6 +121,8 @@ def attach_upload(context: Context, resource: Resource, package: Package, upload
     filename = safe_filename(getattr(upload, "filename", None) or "file")
     fileobj = getattr(upload, "file", upload)
     stored = store_upload(context.config, resource.id, filename, fileobj)
+    # Pending until the write commits (LocalCatalog.write_session confirms or discards it).
+    context.session.info.setdefault(PENDING_KEY, []).append(stored.path.parent)
     resource.url = (
         f"{context.site_url}/dataset/{package.id}/resource/{resource.id}/download/{quote(filename)}"
     )
