@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kokai.validators.checkdigits import (  # noqa: E402
+from kokai.vocab.checkdigits import (  # noqa: E402
     houjin_bangou_of_lgcode,
     is_valid_houjin_bangou,
     is_valid_lgcode,

@@ -17,10 +17,14 @@ from kokai.validators.report import Rule
 
 RULE_MODULES: tuple[str, ...] = (
     # tables and data packages
-    "kokai.validators.reading",
+    "kokai.validators.reading.decode",
+    "kokai.validators.reading.parse",
+    "kokai.validators.reading.header",
+    "kokai.validators.reading.rows",
+    "kokai.validators.reading.read",
     "kokai.validators.table",
-    "kokai.validators.table_schema",
-    "kokai.validators.jp_rules",
+    "kokai.validators.table_schema.rules",
+    "kokai.validators.japanese.rules",
     "kokai.validators.datapackage",
     "kokai.validators.fix",
     # GTFS and GTFS-JP
@@ -33,7 +37,13 @@ RULE_MODULES: tuple[str, ...] = (
     "kokai.gtfs.rules_calendar",
     "kokai.gtfs.rules_stop_times",
     "kokai.gtfs.rules_shapes",
-    "kokai.gtfs.jp",
+    "kokai.gtfs.jp.detection",
+    "kokai.gtfs.jp.agency",
+    "kokai.gtfs.jp.feed_info",
+    "kokai.gtfs.jp.fares",
+    "kokai.gtfs.jp.translations",
+    "kokai.gtfs.jp.files",
+    "kokai.gtfs.jp.network",
 )
 
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from kokai.gtfs.archive import read_feed_files
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.archive import open_feed
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, Findings, Rule
 
 if TYPE_CHECKING:  # gtfs-kit pulls in geopandas; import it only when asked for
     import gtfs_kit
@@ -157,11 +157,12 @@ class Feed:
 
         # gtfs-kit reads from a path; give it only the safe root files (read again
         # through the archive checks, so the raw bytes need not stay in memory).
-        raw, _ = read_feed_files(self.source)
-        with tempfile.TemporaryDirectory(prefix="kokai-gtfs-") as tmp:
-            for name, data in raw.contents.items():
+        with tempfile.TemporaryDirectory(prefix="kokai-gtfs-") as tmp, open_feed(self.source) as raw:
+            for name in raw.names:
                 if name.endswith(".txt") and name.removesuffix(".txt") in GTFS_KIT_TABLES:
-                    (Path(tmp) / name).write_bytes(data)
+                    data = raw.read(name)
+                    if data is not None:
+                        (Path(tmp) / name).write_bytes(data)
             if not any(Path(tmp).iterdir()):
                 raise ValueError("the feed has no GTFS tables")
             try:
@@ -175,7 +176,7 @@ class _Parsed:
     frame: pl.DataFrame | None
     header: list[str]
     lines: np.ndarray | None
-    findings: list[Finding]
+    findings: Findings
 
 
 def _drop_records(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
@@ -233,10 +234,10 @@ def _fast_read(data: bytes) -> tuple[pl.DataFrame, list[str]] | None:
 
 
 def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.ndarray | None,
-                                            list[Finding]]:  # fmt: skip
+                                            Findings]:  # fmt: skip
     """The full scan: finds records (quotes aware), blank rows, rows of the wrong
     length and new lines in values with numpy, then parses the good rows."""
-    findings: list[Finding] = []
+    findings = Findings()
     fail = (None, [], None)
     arr = np.frombuffer(data, dtype=np.uint8)
     # Positions of line feeds and commas, then which of them sit inside quotes
@@ -248,7 +249,7 @@ def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.nd
         quote_pos = np.flatnonzero(arr == _QUOTE)
         if len(quote_pos) % 2:
             reason = "a quote (\") is never closed / 閉じていない \" があります"
-            return *fail, [CSV_PARSING_FAILED.finding(path=name, reason=reason)]
+            return *fail, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
         lf_quoted = (np.searchsorted(quote_pos, all_lf_pos) & 1).astype(bool)
         sep_pos = sep_pos[~(np.searchsorted(quote_pos, sep_pos) & 1).astype(bool)]
         ends = all_lf_pos[~lf_quoted]
@@ -266,24 +267,25 @@ def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.nd
     )  # header = line 1
 
     if blank.all():
-        return *fail, [EMPTY_FILE.finding(path=name)]
+        return *fail, Findings([EMPTY_FILE.finding(path=name)])
     first = int(np.argmax(~blank))  # the header: the first non-blank record
     header = _header(data[starts[first] : ends[first]].decode("utf-8"))
     if header is None:
-        return *fail, [CSV_PARSING_FAILED.finding(path=name, reason="header")]
+        return *fail, Findings([CSV_PARSING_FAILED.finding(path=name, reason="header")])
     n_columns = len(header)
 
     rec = np.arange(len(ends))
     is_data = rec > first
     bad_length = is_data & ~blank & (fields != n_columns)
-    for i in np.flatnonzero(bad_length)[:1000]:
-        findings.append(
-            INVALID_ROW_LENGTH.finding(
-                path=name, row=int(line_of[i]), row_length=int(fields[i]), header_length=n_columns
-            )
+    bad_rows = np.flatnonzero(bad_length)
+    for k, i in enumerate(bad_rows[:MAX_FINDINGS_PER_CODE]):
+        finding = INVALID_ROW_LENGTH.finding(
+            path=name, row=int(line_of[i]), row_length=int(fields[i]), header_length=n_columns
         )
-    if bad_length.sum() > 1000:  # count the rest without building messages
-        findings += [INVALID_ROW_LENGTH.finding(path=name)] * int(bad_length.sum() - 1000)
+        if k < MAX_FINDINGS_PER_CODE - 1:
+            findings.append(finding)
+        else:  # the last one kept; the rest are only counted
+            findings.add_count(finding, len(bad_rows) - k)
     # Blank lines at the end of a file are common and harmless; others are reported.
     last_content = int(np.flatnonzero(~blank)[-1])
     for i in np.flatnonzero(is_data & blank & (rec < last_content)):
@@ -300,11 +302,12 @@ def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.nd
     try:
         frame = _read_polars(body, strict=False)
     except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and friends
-        return None, header, None, [CSV_PARSING_FAILED.finding(path=name, reason=str(exc)[:200])]
+        reason = str(exc)[:200]
+        return None, header, None, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
     if frame.height != len(kept) or frame.width != n_columns:
         # A stray quote inside an unquoted value, for example: polars and the scan disagree.
         reason = "rows or columns could not be delimited (stray quote?)"
-        return None, header, None, [CSV_PARSING_FAILED.finding(path=name, reason=reason)]
+        return None, header, None, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
     return frame, header, None if trivial else lines.astype(np.int64), findings
 
 
@@ -331,13 +334,13 @@ def parse_csv(name: str, data: bytes) -> _Parsed:
         data = data.decode("utf-8", errors="replace").encode("utf-8")
         replaced = True
     if not data.strip():
-        return _Parsed(None, [], None, [EMPTY_FILE.finding(path=name)])
+        return _Parsed(None, [], None, Findings([EMPTY_FILE.finding(path=name)]))
     if not data.endswith(b"\n"):  # treat the last record like the others
         data += b"\n"
 
     fast = _fast_read(data)
     if fast is not None:
-        (frame, header), lines, findings = fast, None, []
+        (frame, header), lines, findings = fast, None, Findings()
     else:
         frame, header, lines, findings = _scan(name, data)
         if frame is None:
@@ -353,6 +356,8 @@ def parse_csv(name: str, data: bytes) -> _Parsed:
         else:
             seen.add(column)
             keep_idx.append(i)
+    if not keep_idx:  # no named column: nothing to check in this file
+        return _Parsed(None, header, None, findings)
     frame = frame.select([pl.nth(i).alias(header[i]) for i in keep_idx])
 
     # MobilityData trims values; an empty value (also a quoted "") is null.
@@ -375,22 +380,31 @@ def parse_csv(name: str, data: bytes) -> _Parsed:
     return _Parsed(frame, header, lines, findings)
 
 
-def load_feed(path: str | Path) -> tuple[Feed | None, list[Finding]]:
-    """Reads a GTFS feed (zip or folder). Never raises on a bad feed: returns
-    (None, findings) when nothing could be read, else the Feed and the
-    findings of reading it (archive safety, CSV structure)."""
-    files, findings = read_feed_files(path)
-    if any(f.fatal for f in findings):
-        return None, findings
-    feed = Feed(source=str(path), names=sorted(files.contents))
-    for name in feed.names:
-        if not name.endswith(".txt"):
-            continue
-        parsed = parse_csv(name, files.contents.pop(name))  # pop: free the bytes early
-        findings += parsed.findings
-        feed.headers[name] = parsed.header
-        if parsed.frame is not None:
-            feed.files[name] = parsed.frame
-            if parsed.lines is not None:
-                feed._lines[name] = parsed.lines
+def load_feed(path: str | Path) -> tuple[Feed | None, Findings]:
+    """Reads a GTFS feed (zip or folder), one file at a time. Never raises on a
+    bad feed: returns (None, findings) when it could not be read, else the Feed
+    and the findings of reading it (archive safety first, then CSV structure)."""
+    csv_findings = Findings()
+    with open_feed(path) as reader:
+        feed = Feed(source=str(path), names=list(reader.names))
+        for name in feed.names:
+            if not name.endswith(".txt"):
+                continue
+            data = reader.read(name)
+            if reader.failed:
+                break
+            if data is None:
+                continue
+            parsed = parse_csv(name, data)
+            del data  # free the bytes before the next file is read
+            csv_findings.extend(parsed.findings)
+            feed.headers[name] = parsed.header
+            if parsed.frame is not None:
+                feed.files[name] = parsed.frame
+                if parsed.lines is not None:
+                    feed._lines[name] = parsed.lines
+        findings = reader.findings
+        if reader.failed:
+            return None, findings
+    findings.extend(csv_findings)
     return feed, findings

@@ -18,6 +18,7 @@ import polars as pl
 from shapely.geometry import LineString, Point
 
 from kokai.errors import KokaiError
+from kokai.gtfs.columns import col_or_null
 from kokai.gtfs.feed import Feed, load_feed
 from kokai.gtfs.translations import read_translations, readings
 
@@ -30,12 +31,6 @@ _ROUTE_PROPERTIES = (
     "agency_id",
     "route_type",
 )
-
-
-def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
-    if name in frame.columns:
-        return pl.col(name)
-    return pl.lit(None, dtype=pl.String).alias(name)
 
 
 def _stops_with_coordinates(feed: Feed) -> pl.DataFrame:
@@ -64,10 +59,10 @@ def stop_features(feed: Feed) -> gpd.GeoDataFrame:
     table = stops.select(
         pl.lit("stop").alias("kind"),
         "stop_id",
-        _col(stops, "stop_name"),
+        col_or_null(stops, "stop_name"),
         reading.alias("stop_name_reading"),
-        _col(stops, "location_type").fill_null("0"),
-        _col(stops, "parent_station"),
+        col_or_null(stops, "location_type").fill_null("0"),
+        col_or_null(stops, "parent_station"),
         "lon",
         "lat",
     )
@@ -150,7 +145,7 @@ def route_features(feed: Feed) -> gpd.GeoDataFrame:
     geometry: list[LineString] = []
     if routes is None or "route_id" not in routes.columns:
         return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=WGS84)
-    properties = routes.select([_col(routes, name) for name in _ROUTE_PROPERTIES]).with_columns(
+    properties = routes.select([col_or_null(routes, name) for name in _ROUTE_PROPERTIES]).with_columns(
         pl.when(pl.col("route_color").is_not_null())
         .then(pl.lit("#") + pl.col("route_color").str.strip_chars().str.strip_prefix("#"))
         .alias("route_color")

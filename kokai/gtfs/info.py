@@ -16,10 +16,11 @@ from typing import Any
 import polars as pl
 
 from kokai.errors import KokaiError
+from kokai.gtfs.columns import col_or_null, time_seconds
 from kokai.gtfs.feed import Feed, load_feed
 from kokai.gtfs.jp import jp_version, looks_japanese
+from kokai.gtfs.jp.agency import houjin_problem
 from kokai.gtfs.translations import translation_form
-from kokai.vocab.checkdigits import is_valid_houjin_bangou
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Day types of a Japanese bus timetable and the ISO weekdays (Mon=1) each stands for.
@@ -33,7 +34,6 @@ _DAY_TYPE_LABELS = {
     "saturday": ("土曜", "Saturday"),
     "sunday_holiday": ("日曜・祝日", "Sunday/holiday"),
 }
-_TIME = r"^\s*(\d{1,3}):(\d{2}):(\d{2})\s*$"
 _MAX_ROUTES_IN_TEXT = 40
 _MAX_SERVICE_DAYS = 3660  # ten years of one calendar.txt row at most
 _CORE_TABLES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt")
@@ -41,12 +41,6 @@ _CORE_TABLES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt")
 
 def _table(feed: Feed, name: str) -> pl.DataFrame:
     return feed.files.get(name, pl.DataFrame())
-
-
-def _col(frame: pl.DataFrame, name: str) -> pl.Expr:
-    if name in frame.columns:
-        return pl.col(name)
-    return pl.lit(None, dtype=pl.String).alias(name)
 
 
 def _gtfs_date(column: str) -> pl.Expr:
@@ -59,7 +53,7 @@ def service_dates(feed: Feed) -> pl.DataFrame:
     calendar = _table(feed, "calendar.txt")
     frames = []
     if calendar.height and {"service_id", "start_date", "end_date"} <= set(calendar.columns):
-        runs_on = pl.concat_list([(_col(calendar, d) == "1") for d in _WEEKDAYS])
+        runs_on = pl.concat_list([(col_or_null(calendar, d) == "1") for d in _WEEKDAYS])
         expanded = (
             calendar.select(
                 "service_id",
@@ -161,14 +155,7 @@ def _departure_range(feed: Feed) -> tuple[str | None, str | None]:
         return None, None
     # A feed repeats a few thousand distinct times; parse those, not every row.
     distinct = stop_times.select(pl.col(column).unique())
-    parts = distinct.select(pl.col(column).str.extract_groups(_TIME).alias("t")).unnest("t")
-    seconds = parts.select(
-        (
-            pl.col("1").cast(pl.Int64) * 3600
-            + pl.col("2").cast(pl.Int64) * 60
-            + pl.col("3").cast(pl.Int64)
-        ).alias("s")
-    )["s"]
+    seconds = distinct.select(time_seconds(pl.col(column), checked=False).alias("s"))["s"]
     return _seconds_to_time(seconds.min()), _seconds_to_time(seconds.max())
 
 
@@ -177,13 +164,12 @@ def _agencies(feed: Feed) -> list[dict[str, Any]]:
     out = []
     for row in agency.iter_rows(named=True):
         agency_id = (row.get("agency_id") or "").strip()
-        base = agency_id.split("_", 1)[0]
         out.append(
             {
                 "agency_id": agency_id or None,
                 "agency_name": row.get("agency_name"),
                 "agency_url": row.get("agency_url"),
-                "houjin_bangou_valid": is_valid_houjin_bangou(base) if agency_id else None,
+                "houjin_bangou_valid": houjin_problem(agency_id) is None if agency_id else None,
             }
         )
     return out
@@ -202,9 +188,9 @@ def _routes(feed: Feed) -> list[dict[str, Any]]:
     table = (
         routes.select(
             "route_id",
-            _col(routes, "route_short_name"),
-            _col(routes, "route_long_name"),
-            _col(routes, "route_type"),
+            col_or_null(routes, "route_short_name"),
+            col_or_null(routes, "route_long_name"),
+            col_or_null(routes, "route_type"),
         )
         .join(per_route, on="route_id", how="left", maintain_order="left")
         .with_columns(pl.col("trips").fill_null(0))

@@ -7,14 +7,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from kokai.gtfs.rules_common import (
-    MISSING_RECOMMENDED_FIELD,
-    CheckContext,
-    col_or_null,
-    emit,
-    to_date,
-)
-from kokai.validators.report import Finding, Rule, Text
+from kokai.gtfs.columns import col_or_null, to_date
+from kokai.gtfs.rules_common import MISSING_RECOMMENDED_FIELD, CheckContext, emit
+from kokai.validators.report import Findings, Rule, Text
 
 _MDV = "mobilitydata"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -132,8 +127,8 @@ def _service_dates_after(ctx: CheckContext) -> pl.DataFrame:
     )
 
 
-def check_calendar(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_calendar(ctx: CheckContext) -> Findings:
+    out = Findings()
     cal = ctx.frame("calendar.txt")
     if (
         cal is None
@@ -142,9 +137,9 @@ def check_calendar(ctx: CheckContext) -> list[Finding]:
     ):
         return out
     order = cal.filter(to_date(pl.col("start_date")) > to_date(pl.col("end_date")))
-    out += emit(RANGE_OUT_OF_ORDER, order, path="calendar.txt", field="start_date",
-                value="start_date", params={"end_value": "end_date"},
-                consts={"start_field": "start_date", "end_field": "end_date"})  # fmt: skip
+    emit(out, RANGE_OUT_OF_ORDER, order, path="calendar.txt", field="start_date",
+         value="start_date", params={"end_value": "end_date"},
+         consts={"start_field": "start_date", "end_field": "end_date"})  # fmt: skip
     status = _service_dates_after(ctx)
     expired = (
         cal.filter(pl.col("service_id").is_first_distinct())
@@ -152,16 +147,16 @@ def check_calendar(ctx: CheckContext) -> list[Finding]:
         .filter(pl.col("__ever__") & ~pl.col("__future__"))
         .sort("__line__")
     )
-    out += emit(EXPIRED_CALENDAR, expired, path="calendar.txt", field="service_id",
-                value="service_id", consts={"today": ctx.today.isoformat()})  # fmt: skip
+    emit(out, EXPIRED_CALENDAR, expired, path="calendar.txt", field="service_id",
+         value="service_id", consts={"today": ctx.today.isoformat()})  # fmt: skip
     return out
 
 
-def check_feed_info(ctx: CheckContext) -> list[Finding]:
+def check_feed_info(ctx: CheckContext) -> Findings:
     info = ctx.frame("feed_info.txt")
     if info is None or info.height == 0:
-        return []
-    out: list[Finding] = []
+        return Findings()
+    out = Findings()
     has_start = "feed_start_date" in info.columns
     has_end = "feed_end_date" in info.columns
     start = pl.col("feed_start_date") if has_start else pl.lit(None, pl.String)
@@ -170,19 +165,19 @@ def check_feed_info(ctx: CheckContext) -> list[Finding]:
         col_or_null(info, "feed_contact_email").is_null()
         & col_or_null(info, "feed_contact_url").is_null()
     )
-    out += emit(MISSING_FEED_CONTACT, contact, path="feed_info.txt", field="feed_contact_email")
+    emit(out, MISSING_FEED_CONTACT, contact, path="feed_info.txt", field="feed_contact_email")
     for column in FEED_INFO_RECOMMENDED:
         if column not in info.columns:
-            out += emit(MISSING_RECOMMENDED_FIELD, info, path="feed_info.txt", field=column,
-                        consts={"hint": FEED_INFO_RECOMMENDED_HINT})
+            emit(out, MISSING_RECOMMENDED_FIELD, info, path="feed_info.txt", field=column,
+                 consts={"hint": FEED_INFO_RECOMMENDED_HINT})
     for field, present, other in (("feed_end_date", start, end), ("feed_start_date", end, start)):
         missing = info.filter(present.is_not_null() & other.is_null())
-        out += emit(MISSING_FEED_INFO_DATE, missing, path="feed_info.txt", field=field)
+        emit(out, MISSING_FEED_INFO_DATE, missing, path="feed_info.txt", field=field)
     if has_start and has_end:
         order = info.filter(to_date(start) > to_date(end))
-        out += emit(RANGE_OUT_OF_ORDER, order, path="feed_info.txt", field="feed_start_date",
-                    value="feed_start_date", params={"end_value": "feed_end_date"},
-                    consts={"start_field": "feed_start_date", "end_field": "feed_end_date"})  # fmt: skip
+        emit(out, RANGE_OUT_OF_ORDER, order, path="feed_info.txt", field="feed_start_date",
+             value="feed_start_date", params={"end_value": "feed_end_date"},
+             consts={"start_field": "feed_start_date", "end_field": "feed_end_date"})  # fmt: skip
     if has_end:
         typed = info.with_columns(to_date(end).alias("__end__")).filter(
             pl.col("__end__").is_not_null()
@@ -194,8 +189,8 @@ def check_feed_info(ctx: CheckContext) -> list[Finding]:
             & (pl.col("__end__") <= pl.lit(today + timedelta(days=30)))
         )
         consts = {"today": today.isoformat()}
-        out += emit(FEED_EXPIRATION_7_DAYS, soon7, path="feed_info.txt", field="feed_end_date",
-                    value="feed_end_date", consts=consts)  # fmt: skip
-        out += emit(FEED_EXPIRATION_30_DAYS, soon30, path="feed_info.txt", field="feed_end_date",
-                    value="feed_end_date", consts=consts)  # fmt: skip
+        emit(out, FEED_EXPIRATION_7_DAYS, soon7, path="feed_info.txt", field="feed_end_date",
+             value="feed_end_date", consts=consts)  # fmt: skip
+        emit(out, FEED_EXPIRATION_30_DAYS, soon30, path="feed_info.txt", field="feed_end_date",
+             value="feed_end_date", consts=consts)  # fmt: skip
     return out

@@ -1,8 +1,10 @@
-"""Shared helpers of the GTFS rules: the check context, typed columns, and
-turning a DataFrame of failing rows into Findings (only those are built)."""
+"""Shared helpers of the GTFS rules (generic and GTFS-JP): the check context,
+and turning a DataFrame of failing rows into Findings (only the kept ones are
+built; the rest are counted)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,9 +12,8 @@ from typing import Any
 import polars as pl
 
 from kokai.gtfs.feed import Feed
-from kokai.validators.report import MAX_FINDINGS_PER_CODE, Finding, Rule
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, Finding, Findings, Rule
 
-TIME_PATTERN = r"^(\d{1,3}):([0-5]\d):([0-5]\d)$"
 EARTH_RADIUS_M = 6_371_010.0  # as S2Earth, which MobilityData uses
 
 # One rule for every recommended field; `hint` (a Text) says what to write.
@@ -48,23 +49,6 @@ class CheckContext:
         return frame is not None and all(c in frame.columns for c in columns)
 
 
-def col_or_null(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String).alias(name)
-
-
-def seconds(expr: pl.Expr) -> pl.Expr:
-    """GTFS time 'H:MM:SS' (hours may pass 24) → seconds after midnight. Rules that
-    use it run only on tables without invalid_time errors, so no regex here:
-    'HH:MM:SS' read as the integer HHMMSS is much faster."""
-    digits = expr.str.replace_all(":", "", literal=True).cast(pl.Int64, strict=False)
-    # map_batches: the digits are parsed once (an eager select would repeat `digits` 3 times).
-    return digits.map_batches(_hhmmss_to_seconds, return_dtype=pl.Int64)
-
-
-def _hhmmss_to_seconds(hhmmss: pl.Series) -> pl.Series:
-    return (hhmmss // 10000) * 3600 + (hhmmss // 100 % 100) * 60 + hhmmss % 100
-
-
 def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
     """True when the rows of each `group` value form one block, in strictly
     increasing `sequence` (as most feeds write stop_times and shapes). Then no
@@ -81,10 +65,6 @@ def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
     )
 
 
-def to_date(expr: pl.Expr) -> pl.Expr:
-    return expr.str.to_date("%Y%m%d", strict=False)
-
-
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
     p1, p2 = lat1.radians(), lat2.radians()
     dphi, dlmb = p2 - p1, (lon2 - lon1).radians()
@@ -93,6 +73,7 @@ def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> p
 
 
 def emit(
+    out: Findings,
     rule: Rule,
     failing: pl.DataFrame,
     *,
@@ -102,29 +83,41 @@ def emit(
     row: str | None = "__line__",
     params: dict[str, str] | None = None,
     consts: dict[str, Any] | None = None,
-) -> list[Finding]:
-    """One Finding per row of `failing`. `value`, `row` and the values of
-    `params` name columns of `failing`; `consts` are fixed template values.
-    Only the first MAX_FINDINGS_PER_CODE are built; the rest are counted by
-    repeating the last one (the Report keeps only the cap anyway)."""
-    n = failing.height
-    if n == 0:
-        return []
+) -> None:
+    """Adds one finding per row of `failing` to `out`. `value`, `row` and the values
+    of `params` name columns of `failing`; `consts` are fixed template values."""
     params = params or {}
     consts = consts or {}
-    out: list[Finding] = []
-    head = failing.head(MAX_FINDINGS_PER_CODE)
-    for record in head.iter_rows(named=True):
-        out.append(
-            rule.finding(
-                path=path,
-                row=record.get(row) if row else None,
-                field=field,
-                value=record.get(value) if value else None,
-                **{k: record.get(c) for k, c in params.items()},
-                **consts,
-            )
+
+    def build(record: dict[str, Any]) -> Finding:
+        return rule.finding(
+            path=path,
+            row=record.get(row) if row else None,
+            field=field,
+            value=record.get(value) if value else None,
+            **{k: record.get(c) for k, c in params.items()},
+            **consts,
         )
-    if n > len(out):
-        out.extend([out[-1]] * (n - len(out)))
-    return out
+
+    emit_each(out, rule, failing, path=path, build=build)
+
+
+def emit_each(
+    out: Findings,
+    rule: Rule,
+    failing: pl.DataFrame,
+    *,
+    path: str | None,
+    build: Callable[[dict[str, Any]], Finding],
+) -> None:
+    """Adds one finding of `rule` at `path` per row of `failing`, made by `build(row)`
+    (a dict of the row's columns). Only the findings `out` will keep
+    (MAX_FINDINGS_PER_CODE per path and code) are built; the other rows are counted."""
+    n = failing.height
+    if n == 0:
+        return
+    room = MAX_FINDINGS_PER_CODE - out.kept[(path, rule.code, rule.severity)]
+    built = [build(record) for record in failing.head(max(room, 1)).iter_rows(named=True)]
+    for finding in built[:-1]:
+        out.append(finding)
+    out.add_count(built[-1], n - len(built) + 1)

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from kokai.gtfs.columns import col_or_null, time_seconds
 from kokai.gtfs.rules_calendar import RANGE_OUT_OF_ORDER
-from kokai.gtfs.rules_common import (
-    MISSING_RECOMMENDED_FIELD,
-    CheckContext,
-    col_or_null,
-    emit,
-    seconds,
-)
-from kokai.validators.report import Finding, Rule, Text
+from kokai.gtfs.rules_common import MISSING_RECOMMENDED_FIELD, CheckContext, emit
+from kokai.validators.report import Findings, Rule, Text
 
 _MDV = "mobilitydata"
 
@@ -112,11 +107,11 @@ FREQUENCY_RANGE_EQUAL = Rule(
 )  # fmt: skip
 
 
-def check_agencies(ctx: CheckContext) -> list[Finding]:
+def check_agencies(ctx: CheckContext) -> Findings:
     agency = ctx.frame("agency.txt")
     if agency is None or agency.height == 0:
-        return []
-    out: list[Finding] = []
+        return Findings()
+    out = Findings()
     # agency_id is required with several agencies, recommended in routes/fares with one.
     several = agency.height > 1
     for name in ("agency.txt", "routes.txt", "fare_attributes.txt"):
@@ -125,10 +120,10 @@ def check_agencies(ctx: CheckContext) -> list[Finding]:
             continue
         failing = frame.filter(col_or_null(frame, "agency_id").is_null())
         if several:
-            out += emit(MISSING_REQUIRED_AGENCY_ID, failing, path=name, field="agency_id")
+            emit(out, MISSING_REQUIRED_AGENCY_ID, failing, path=name, field="agency_id")
         else:
-            out += emit(MISSING_RECOMMENDED_FIELD, failing, path=name, field="agency_id",
-                        consts={"hint": AGENCY_ID_HINT})
+            emit(out, MISSING_RECOMMENDED_FIELD, failing, path=name, field="agency_id",
+                 consts={"hint": AGENCY_ID_HINT})
     if not several:
         return out
     if "agency_timezone" in agency.columns:
@@ -136,24 +131,27 @@ def check_agencies(ctx: CheckContext) -> list[Finding]:
         failing = agency.filter(
             pl.col("agency_timezone").is_not_null() & (pl.col("agency_timezone") != expected)
         )
-        out += emit(INCONSISTENT_AGENCY_TIMEZONE, failing, path="agency.txt",
-                    field="agency_timezone", value="agency_timezone",
-                    consts={"expected": expected})  # fmt: skip
+        emit(out, INCONSISTENT_AGENCY_TIMEZONE, failing, path="agency.txt",
+             field="agency_timezone", value="agency_timezone",
+             consts={"expected": expected})  # fmt: skip
     return out
 
 
-def check_routes(ctx: CheckContext) -> list[Finding]:
+def check_routes(ctx: CheckContext) -> Findings:
     routes = ctx.frame("routes.txt")
     if routes is None or routes.height == 0:
-        return []
+        return Findings()
     short, long_ = col_or_null(routes, "route_short_name"), col_or_null(routes, "route_long_name")
-    out = emit(
+    out = Findings()
+    emit(
+        out,
         ROUTE_BOTH_NAMES_MISSING,
         routes.filter(short.is_null() & long_.is_null()),
         path="routes.txt", value="route_id" if "route_id" in routes.columns else None,
     )  # fmt: skip
     if "route_short_name" in routes.columns:
-        out += emit(
+        emit(
+            out,
             ROUTE_SHORT_NAME_TOO_LONG,
             routes.filter(pl.col("route_short_name").str.len_chars() > 12),
             path="routes.txt", field="route_short_name", value="route_short_name",
@@ -169,9 +167,9 @@ def check_routes(ctx: CheckContext) -> list[Finding]:
     if dup.height:
         first = keyed.group_by("__key__").agg(pl.col("__line__").min().alias("__other__"))
         dup = dup.join(first, on="__key__").sort("__line__")
-        out += emit(DUPLICATE_ROUTE_NAME, dup, path="routes.txt", field="route_short_name",
-                    value="route_id" if "route_id" in dup.columns else None,
-                    params={"other_row": "__other__"})  # fmt: skip
+        emit(out, DUPLICATE_ROUTE_NAME, dup, path="routes.txt", field="route_short_name",
+             value="route_id" if "route_id" in dup.columns else None,
+             params={"other_row": "__other__"})  # fmt: skip
     return out
 
 
@@ -179,8 +177,8 @@ def _location_type() -> pl.Expr:
     return pl.col("location_type").cast(pl.Int64, strict=False).fill_null(0)
 
 
-def check_stops(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_stops(ctx: CheckContext) -> Findings:
+    out = Findings()
     stops = ctx.frame("stops.txt")
     if stops is not None and stops.height and ctx.usable("stops.txt"):
         stops = stops.with_columns(
@@ -191,21 +189,21 @@ def check_stops(ctx: CheckContext) -> list[Finding]:
         )
         id_col = "stop_id" if "stop_id" in stops.columns else None
         located = pl.col("__type__").is_in([0, 1, 2])
-        out += emit(MISSING_STOP_NAME,
-                    stops.filter(located & col_or_null(stops, "stop_name").is_null()),
-                    path="stops.txt", field="stop_name", value=id_col)  # fmt: skip
-        out += emit(STOP_WITHOUT_LOCATION,
-                    stops.filter(located & (col_or_null(stops, "stop_lat").is_null()
-                                            | col_or_null(stops, "stop_lon").is_null())),
-                    path="stops.txt", field="stop_lat", value=id_col)  # fmt: skip
-        out += emit(STATION_WITH_PARENT_STATION,
-                    stops.filter((pl.col("__type__") == 1) & pl.col("__parent__").is_not_null()),
-                    path="stops.txt", field="parent_station", value="__parent__")  # fmt: skip
-        out += emit(LOCATION_WITHOUT_PARENT_STATION,
-                    stops.filter(pl.col("__type__").is_in([2, 3, 4])
-                                 & pl.col("__parent__").is_null()),
-                    path="stops.txt", field="parent_station",
-                    params={"location_type": "__type__"})  # fmt: skip
+        emit(out, MISSING_STOP_NAME,
+             stops.filter(located & col_or_null(stops, "stop_name").is_null()),
+             path="stops.txt", field="stop_name", value=id_col)  # fmt: skip
+        emit(out, STOP_WITHOUT_LOCATION,
+             stops.filter(located & (col_or_null(stops, "stop_lat").is_null()
+                                     | col_or_null(stops, "stop_lon").is_null())),
+             path="stops.txt", field="stop_lat", value=id_col)  # fmt: skip
+        emit(out, STATION_WITH_PARENT_STATION,
+             stops.filter((pl.col("__type__") == 1) & pl.col("__parent__").is_not_null()),
+             path="stops.txt", field="parent_station", value="__parent__")  # fmt: skip
+        emit(out, LOCATION_WITHOUT_PARENT_STATION,
+             stops.filter(pl.col("__type__").is_in([2, 3, 4])
+                          & pl.col("__parent__").is_null()),
+             path="stops.txt", field="parent_station",
+             params={"location_type": "__type__"})  # fmt: skip
         if id_col:
             parents = stops.select(
                 pl.col("stop_id").alias("__parent__"), pl.col("__type__").alias("__ptype__")
@@ -219,54 +217,54 @@ def check_stops(ctx: CheckContext) -> list[Finding]:
                 )
                 .filter(pl.col("__ptype__") != pl.col("__expected__"))
             )
-            out += emit(WRONG_PARENT_LOCATION_TYPE, linked, path="stops.txt",
-                        field="parent_station", value="__parent__",
-                        params={"parent_type": "__ptype__", "expected": "__expected__"})  # fmt: skip
-        out += _points(stops, "stops.txt", "stop_lat, stop_lon")
+            emit(out, WRONG_PARENT_LOCATION_TYPE, linked, path="stops.txt",
+                 field="parent_station", value="__parent__",
+                 params={"parent_type": "__ptype__", "expected": "__expected__"})  # fmt: skip
+        _points(out, stops, "stops.txt", "stop_lat, stop_lon")
     shapes = ctx.frame("shapes.txt")
     if shapes is not None and shapes.height and ctx.usable("shapes.txt"):
         shapes = shapes.with_columns(
             col_or_null(shapes, "shape_pt_lat").cast(pl.Float64, strict=False).alias("__lat__"),
             col_or_null(shapes, "shape_pt_lon").cast(pl.Float64, strict=False).alias("__lon__"),
         )
-        out += _points(shapes, "shapes.txt", "shape_pt_lat, shape_pt_lon")
+        _points(out, shapes, "shapes.txt", "shape_pt_lat, shape_pt_lon")
     return out
 
 
-def _points(frame: pl.DataFrame, path: str, fields: str) -> list[Finding]:
+def _points(out: Findings, frame: pl.DataFrame, path: str, fields: str) -> None:
     lat, lon = pl.col("__lat__"), pl.col("__lon__")
     near_origin = (lat.abs() < 1.0) & (lon.abs() < 1.0)
     near_pole = lat.abs() > 89.0
-    return emit(POINT_NEAR_ORIGIN, frame.filter(near_origin), path=path, field=fields) + emit(
-        POINT_NEAR_POLE, frame.filter(near_pole), path=path, field=fields
-    )
+    emit(out, POINT_NEAR_ORIGIN, frame.filter(near_origin), path=path, field=fields)
+    emit(out, POINT_NEAR_POLE, frame.filter(near_pole), path=path, field=fields)
 
 
-def check_frequencies(ctx: CheckContext) -> list[Finding]:
+def check_frequencies(ctx: CheckContext) -> Findings:
     freq = ctx.frame("frequencies.txt")
     if (
         freq is None
         or freq.height == 0
         or not ctx.has("frequencies.txt", "trip_id", "start_time", "end_time")
     ):
-        return []
+        return Findings()
     freq = freq.with_columns(
-        seconds(pl.col("start_time")).alias("__start__"),
-        seconds(pl.col("end_time")).alias("__end__"),
+        time_seconds(pl.col("start_time")).alias("__start__"),
+        time_seconds(pl.col("end_time")).alias("__end__"),
     )
-    out = emit(RANGE_OUT_OF_ORDER,
-               freq.filter(pl.col("__start__") > pl.col("__end__")),
-               path="frequencies.txt", field="start_time", value="start_time",
-               params={"end_value": "end_time"},
-               consts={"start_field": "start_time", "end_field": "end_time"})  # fmt: skip
-    out += emit(FREQUENCY_RANGE_EQUAL, freq.filter(pl.col("__start__") == pl.col("__end__")),
-                path="frequencies.txt", field="start_time", value="start_time")  # fmt: skip
+    out = Findings()
+    emit(out, RANGE_OUT_OF_ORDER,
+         freq.filter(pl.col("__start__") > pl.col("__end__")),
+         path="frequencies.txt", field="start_time", value="start_time",
+         params={"end_value": "end_time"},
+         consts={"start_field": "start_time", "end_field": "end_time"})  # fmt: skip
+    emit(out, FREQUENCY_RANGE_EQUAL, freq.filter(pl.col("__start__") == pl.col("__end__")),
+         path="frequencies.txt", field="start_time", value="start_time")  # fmt: skip
     ordered = freq.filter(pl.col("__start__").is_not_null()).sort(["trip_id", "__start__"])
     ordered = ordered.with_columns(
         pl.col("__end__").shift(1).over("trip_id").alias("__prev_end__"),
         pl.col("__line__").shift(1).over("trip_id").alias("__prev_line__"),
     )
     overlapping = ordered.filter(pl.col("__start__") < pl.col("__prev_end__")).sort("__line__")
-    out += emit(OVERLAPPING_FREQUENCY, overlapping, path="frequencies.txt", field="start_time",
-                value="trip_id", params={"prev_row": "__prev_line__"})  # fmt: skip
+    emit(out, OVERLAPPING_FREQUENCY, overlapping, path="frequencies.txt", field="start_time",
+         value="trip_id", params={"prev_row": "__prev_line__"})  # fmt: skip
     return out

@@ -12,10 +12,11 @@ from functools import cache
 
 import polars as pl
 
-from kokai.gtfs.rules_common import TIME_PATTERN, CheckContext, emit
-from kokai.gtfs.rules_files import is_v2_translations
+from kokai.gtfs.columns import TIME_PATTERN
+from kokai.gtfs.rules_common import CheckContext, emit
 from kokai.gtfs.schema import CURRENCIES, SCHEMA, Column
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.translations import translation_form
+from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
 
@@ -211,8 +212,8 @@ def _suspects(column: Column) -> pl.Expr:
     return v.is_not_null()
 
 
-def check_fields(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_fields(ctx: CheckContext) -> Findings:
+    out = Findings()
     for name in ctx.feed.files:
         spec = SCHEMA.get(name)
         if spec is None:
@@ -220,7 +221,7 @@ def check_fields(ctx: CheckContext) -> list[Finding]:
         frame = ctx.frame(name)
         if frame is None or frame.height == 0:
             continue
-        if name == "translations.txt" and is_v2_translations(frame.columns):
+        if name == "translations.txt" and translation_form(frame.columns) == "v2":
             continue  # no v3 columns to check; the jp profile reads the v2 form
         columns = [c for c in spec.columns if c.name in frame.columns]
         if not columns:
@@ -237,7 +238,7 @@ def check_fields(ctx: CheckContext) -> list[Finding]:
             v = pl.col(column.name)
             if stage1.get(f"null:{column.name}"):
                 missing = frame.select("__line__", column.name).filter(v.is_null())
-                out += emit(MISSING_REQUIRED_FIELD, missing, path=name, field=column.name)
+                emit(out, MISSING_REQUIRED_FIELD, missing, path=name, field=column.name)
             if not stage1.get(f"suspect:{column.name}"):
                 continue
             # Stage 2, only on the suspect rows (and two columns): the exact checks.
@@ -249,6 +250,6 @@ def check_fields(ctx: CheckContext) -> list[Finding]:
                 if ctx.profile == "jp" and rule is NON_ASCII_OR_NON_PRINTABLE_CHAR:
                     # Japanese ids are normal in GTFS-JP; keep only control characters.
                     failing = failing.filter(v.str.contains(r"[\x00-\x1F\x7F]"))
-                out += emit(rule, failing, path=name, field=column.name, value=column.name,
-                            consts=consts)  # fmt: skip
+                emit(out, rule, failing, path=name, field=column.name, value=column.name,
+                     consts=consts)  # fmt: skip
     return out

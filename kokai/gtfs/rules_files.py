@@ -5,7 +5,8 @@ from __future__ import annotations
 from kokai.gtfs.archive import GTFS_FILE_NAMES
 from kokai.gtfs.rules_common import CheckContext
 from kokai.gtfs.schema import JP_FILES, SCHEMA
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.translations import translation_form
+from kokai.validators.report import Findings, Rule
 
 MISSING_REQUIRED_FILE = Rule(
     "missing_required_file",
@@ -55,14 +56,9 @@ UNKNOWN_COLUMN = Rule(
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 
 
-def is_v2_translations(columns: list[str]) -> bool:
-    """GTFS-JP v2 (Google legacy) translations: trans_id,lang,translation."""
-    return "trans_id" in columns and "table_name" not in columns
-
-
-def check_files(ctx: CheckContext) -> list[Finding]:
+def check_files(ctx: CheckContext) -> Findings:
     feed = ctx.feed
-    out: list[Finding] = []
+    out = Findings()
     present = set(feed.names)
     for name in REQUIRED_FILES:
         if name == "stops.txt" and "locations.geojson" in present:
@@ -80,14 +76,14 @@ def check_files(ctx: CheckContext) -> list[Finding]:
     return out
 
 
-def check_columns(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_columns(ctx: CheckContext) -> Findings:
+    out = Findings()
     for name, frame in ctx.feed.files.items():
         spec = SCHEMA.get(name)
         if spec is None:
             continue
         columns = frame.columns
-        if name == "translations.txt" and is_v2_translations(columns):
+        if name == "translations.txt" and translation_form(columns) == "v2":
             if ctx.profile == "jp":
                 continue  # the GTFS-JP v2 form; the jp profile checks it
         for column in spec.columns:

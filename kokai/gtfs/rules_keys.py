@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from kokai.gtfs.rules_common import CheckContext, emit, in_group_order
-from kokai.gtfs.rules_files import is_v2_translations
 from kokai.gtfs.schema import SCHEMA
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.translations import translation_form
+from kokai.validators.report import Findings, Rule
 
 DUPLICATE_KEY = Rule(
     "duplicate_key",
@@ -31,13 +31,13 @@ FOREIGN_KEY_VIOLATION = Rule(
 _SEQUENCES = ("stop_sequence", "shape_pt_sequence")
 
 
-def check_primary_keys(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_primary_keys(ctx: CheckContext) -> Findings:
+    out = Findings()
     for name, spec in SCHEMA.items():
         frame = ctx.frame(name)
         if frame is None or not spec.primary_key or frame.height < 2:
             continue
-        if name == "translations.txt" and is_v2_translations(frame.columns):
+        if name == "translations.txt" and translation_form(frame.columns) == "v2":
             continue
         keys = [k for k in spec.primary_key if k in frame.columns]
         if not keys:
@@ -65,7 +65,8 @@ def check_primary_keys(ctx: CheckContext) -> list[Finding]:
         )
         dup = dup.join(first_rows, on="__key__", how="left").sort("__line__")
         value = pl.col("__key__").str.replace_all("\x1f", ", ", literal=True).alias("__value__")
-        out += emit(
+        emit(
+            out,
             DUPLICATE_KEY,
             dup.with_columns(value),
             path=name,
@@ -89,8 +90,8 @@ def _violations(frame: pl.DataFrame, column: str, targets: pl.Series) -> pl.Data
     return frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(targets.implode()))
 
 
-def check_foreign_keys(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_foreign_keys(ctx: CheckContext) -> Findings:
+    out = Findings()
     for name, spec in SCHEMA.items():
         frame = ctx.frame(name)
         if frame is None or frame.height == 0:
@@ -105,7 +106,8 @@ def check_foreign_keys(ctx: CheckContext) -> list[Finding]:
                 continue
             targets = target[fk.target_column].drop_nulls().unique()
             failing = _violations(frame, fk.column, targets)
-            out += emit(
+            emit(
+                out,
                 FOREIGN_KEY_VIOLATION,
                 failing,
                 path=name,
@@ -121,7 +123,8 @@ def check_foreign_keys(ctx: CheckContext) -> list[Finding]:
         and ctx.usable("trips.txt", *calendars)
     ):
         failing = _violations(trips, "service_id", _service_ids(ctx))
-        out += emit(
+        emit(
+            out,
             FOREIGN_KEY_VIOLATION,
             failing,
             path="trips.txt",

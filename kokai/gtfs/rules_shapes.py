@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, col_or_null, emit, haversine_m
+from kokai.gtfs.columns import col_or_null
+from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, emit, haversine_m
 from kokai.gtfs.rules_stop_times import sorted_stop_times
-from kokai.validators.report import Finding, Rule
+from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
 # MobilityData: shapes should pass within 100 m of the stops a trip serves.
@@ -95,9 +96,9 @@ def _sorted_shapes(ctx: CheckContext) -> pl.DataFrame | None:
     return result
 
 
-def check_shapes(ctx: CheckContext) -> list[Finding]:
+def check_shapes(ctx: CheckContext) -> Findings:
     shapes = _sorted_shapes(ctx)
-    out: list[Finding] = []
+    out = Findings()
     if shapes is None:
         return out
     path = "shapes.txt"
@@ -108,9 +109,9 @@ def check_shapes(ctx: CheckContext) -> list[Finding]:
         ).filter(pl.col("__dist__").is_not_null() & pl.col("__p__dist__").is_not_null())
         params = {"prev_row": "__p__line__"}
         decreasing = prev.filter(pl.col("__dist__") < pl.col("__p__dist__"))
-        out += emit(DECREASING_SHAPE_DISTANCE, decreasing, path=path, field="shape_dist_traveled",
-                    value="shape_id", params={**params, "distance": "__dist__",
-                                              "prev_distance": "__p__dist__"})  # fmt: skip
+        emit(out, DECREASING_SHAPE_DISTANCE, decreasing, path=path, field="shape_dist_traveled",
+             value="shape_id", params={**params, "distance": "__dist__",
+                                       "prev_distance": "__p__dist__"})  # fmt: skip
         equal = prev.filter(pl.col("__dist__") == pl.col("__p__dist__")).with_columns(
             haversine_m(
                 pl.col("__p__lat__"), pl.col("__p__lon__"), pl.col("__lat__"), pl.col("__lon__")
@@ -121,16 +122,16 @@ def check_shapes(ctx: CheckContext) -> list[Finding]:
         same = (pl.col("__lat__") == pl.col("__p__lat__")) & (
             pl.col("__lon__") == pl.col("__p__lon__")
         )
-        out += emit(EQUAL_SHAPE_DISTANCE_DIFF_COORDINATES,
-                    equal.filter(~same & (pl.col("__meters__") > EQUAL_DISTANCE_THRESHOLD_M)),
-                    path=path, field="shape_dist_traveled", value="shape_id",
-                    params={**params, "meters": "__meters__"})  # fmt: skip
-        out += emit(EQUAL_SHAPE_DISTANCE_DIFF_COORDINATES_BELOW,
-                    equal.filter(~same & (pl.col("__meters__") <= EQUAL_DISTANCE_THRESHOLD_M)
-                                 & (pl.col("__meters__") > 0)),
-                    path=path, field="shape_dist_traveled", value="shape_id")  # fmt: skip
-        out += emit(EQUAL_SHAPE_DISTANCE_SAME_COORDINATES, equal.filter(same), path=path,
-                    field="shape_dist_traveled", value="shape_id")  # fmt: skip
+        emit(out, EQUAL_SHAPE_DISTANCE_DIFF_COORDINATES,
+             equal.filter(~same & (pl.col("__meters__") > EQUAL_DISTANCE_THRESHOLD_M)),
+             path=path, field="shape_dist_traveled", value="shape_id",
+             params={**params, "meters": "__meters__"})  # fmt: skip
+        emit(out, EQUAL_SHAPE_DISTANCE_DIFF_COORDINATES_BELOW,
+             equal.filter(~same & (pl.col("__meters__") <= EQUAL_DISTANCE_THRESHOLD_M)
+                          & (pl.col("__meters__") > 0)),
+             path=path, field="shape_dist_traveled", value="shape_id")  # fmt: skip
+        emit(out, EQUAL_SHAPE_DISTANCE_SAME_COORDINATES, equal.filter(same), path=path,
+             field="shape_dist_traveled", value="shape_id")  # fmt: skip
     firsts = shapes.filter(pl.col("shape_id").is_first_distinct())
     trips = ctx.frame("trips.txt")
     used = (
@@ -138,26 +139,26 @@ def check_shapes(ctx: CheckContext) -> list[Finding]:
         if trips is not None and "shape_id" in trips.columns
         else pl.Series("shape_id", [], pl.String)
     )
-    out += emit(UNUSED_SHAPE, firsts.filter(~pl.col("shape_id").is_in(used.implode())),
-                path=path, field="shape_id", value="shape_id")  # fmt: skip
+    emit(out, UNUSED_SHAPE, firsts.filter(~pl.col("shape_id").is_in(used.implode())),
+         path=path, field="shape_id", value="shape_id")  # fmt: skip
     counts = shapes.group_by("shape_id").len("__n__")
     single = firsts.join(counts, on="shape_id").filter(pl.col("__n__") == 1).sort("__line__")
-    out += emit(SINGLE_SHAPE_POINT, single, path=path, field="shape_id", value="shape_id")
+    emit(out, SINGLE_SHAPE_POINT, single, path=path, field="shape_id", value="shape_id")
     return out
 
 
-def check_stops_near_shapes(ctx: CheckContext) -> list[Finding]:
+def check_stops_near_shapes(ctx: CheckContext) -> Findings:
     shapes = _sorted_shapes(ctx)
     st = sorted_stop_times(ctx)
     trips, stops = ctx.frame("trips.txt"), ctx.frame("stops.txt")
     if shapes is None or st is None or trips is None or stops is None:
-        return []
+        return Findings()
     if (
         "shape_id" not in trips.columns
         or "stop_id" not in st.columns
         or "stop_id" not in stops.columns
     ):
-        return []
+        return Findings()
     stop_xy = stops.select(
         "stop_id",
         col_or_null(stops, "stop_lat").cast(pl.Float64, strict=False).alias("__slat__"),
@@ -194,7 +195,7 @@ def check_stops_near_shapes(ctx: CheckContext) -> list[Finding]:
         .filter(pl.col("shape_id").is_in(shapes["shape_id"].unique().implode()))
     )  # fmt: skip
     if pairs.height == 0:
-        return []
+        return Findings()
     # Local planar projection around the feed's mean latitude (good to < 1% over a city).
     lat0 = float(np.radians(pairs["__slat__"].mean()))
     kx, ky = EARTH_RADIUS_M * np.cos(lat0) * np.pi / 180.0, EARTH_RADIUS_M * np.pi / 180.0
@@ -228,5 +229,7 @@ def check_stops_near_shapes(ctx: CheckContext) -> list[Finding]:
         )
         .sort("__line__")
     )
-    return emit(STOP_TOO_FAR_FROM_SHAPE, far, path="stop_times.txt", field="stop_id",
-                value="stop_id", params={"shape_id": "shape_id", "meters": "__d__", "limit": "__limit__"})  # fmt: skip
+    out = Findings()
+    emit(out, STOP_TOO_FAR_FROM_SHAPE, far, path="stop_times.txt", field="stop_id",
+         value="stop_id", params={"shape_id": "shape_id", "meters": "__d__", "limit": "__limit__"})  # fmt: skip
+    return out

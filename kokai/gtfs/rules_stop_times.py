@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from kokai.gtfs.rules_common import (
-    CheckContext,
-    col_or_null,
-    emit,
-    haversine_m,
-    in_group_order,
-    seconds,
-)
-from kokai.validators.report import Finding, Rule
+from kokai.gtfs.columns import col_or_null, time_seconds
+from kokai.gtfs.rules_common import CheckContext, emit, haversine_m, in_group_order
+from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
 
@@ -115,7 +109,7 @@ def sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
         result = st.with_columns(
             pl.col("stop_sequence").cast(pl.Int64, strict=False).alias("__seq__"),
             *[
-                (seconds(pl.col(c)) if c in st.columns else pl.lit(None, pl.Int64)).alias(alias)
+                (time_seconds(pl.col(c)) if c in st.columns else pl.lit(None, pl.Int64)).alias(alias)
                 for c, alias in (("arrival_time", "__arr__"), ("departure_time", "__dep__"))
             ],
             arrival.is_not_null().alias("__has_arr__"),
@@ -146,18 +140,18 @@ def _prev(column: str) -> pl.Expr:
     return pl.when(pl.col("__same__")).then(pl.col(column).shift(1))
 
 
-def check_stop_times(ctx: CheckContext) -> list[Finding]:
+def check_stop_times(ctx: CheckContext) -> Findings:
     st = sorted_stop_times(ctx)
     if st is None or st.height == 0:
-        return []
+        return Findings()
     path = "stop_times.txt"
-    out: list[Finding] = []
+    out = Findings()
 
     only = st.filter(pl.col("__has_arr__") != pl.col("__has_dep__")).sort("__line__")
     for present, rows in ((True, only.filter(pl.col("__has_arr__"))),
                           (False, only.filter(~pl.col("__has_arr__")))):  # fmt: skip
-        out += emit(ONLY_ARRIVAL_OR_DEPARTURE, rows, path=path,
-                    field="arrival_time" if present else "departure_time", value="trip_id")  # fmt: skip
+        emit(out, ONLY_ARRIVAL_OR_DEPARTURE, rows, path=path,
+             field="arrival_time" if present else "departure_time", value="trip_id")  # fmt: skip
 
     # Previous departure: the last row before this one, in the same trip, that has one.
     # Forward-fill (departure, its row, its trip number) and keep it only within the trip.
@@ -176,16 +170,16 @@ def check_stop_times(ctx: CheckContext) -> list[Finding]:
         & (pl.col("__pd__trip_no__") == pl.col("__trip_no__"))
         & (pl.col("__arr__") < pl.col("__pd__dep__"))
     ).sort("__line__")
-    out += emit(ARRIVAL_BEFORE_PREVIOUS_DEPARTURE, backwards, path=path, field="arrival_time",
-                value="trip_id", params={"arrival": "arrival_time", "departure": "__pdtext__",
-                                         "prev_row": "__pd__line__"})  # fmt: skip
+    emit(out, ARRIVAL_BEFORE_PREVIOUS_DEPARTURE, backwards, path=path, field="arrival_time",
+         value="trip_id", params={"arrival": "arrival_time", "departure": "__pdtext__",
+                                  "prev_row": "__pd__line__"})  # fmt: skip
 
     is_first = ~pl.col("__same__")
     is_last = ~pl.col("__same__").shift(-1).fill_null(False)
     edges = st.filter(is_first | is_last)
     for column, flag in (("arrival_time", "__has_arr__"), ("departure_time", "__has_dep__")):
         missing = edges.filter(~pl.col(flag)).sort("__line__")
-        out += emit(MISSING_TRIP_EDGE, missing, path=path, field=column, value="trip_id")
+        emit(out, MISSING_TRIP_EDGE, missing, path=path, field=column, value="trip_id")
 
     if "shape_dist_traveled" in st.columns:
         dist = pl.col("shape_dist_traveled").cast(pl.Float64, strict=False)
@@ -193,22 +187,22 @@ def check_stop_times(ctx: CheckContext) -> list[Finding]:
             _prev("__dist__").alias("__prev_dist__"), _prev("__line__").alias("__prev_line__")
         )
         bad = with_prev.filter(pl.col("__dist__") <= pl.col("__prev_dist__")).sort("__line__")
-        out += emit(DECREASING_OR_EQUAL_STOP_TIME_DISTANCE, bad, path=path,
-                    field="shape_dist_traveled", value="trip_id",
-                    params={"distance": "__dist__", "prev_distance": "__prev_dist__",
-                            "prev_row": "__prev_line__"})  # fmt: skip
+        emit(out, DECREASING_OR_EQUAL_STOP_TIME_DISTANCE, bad, path=path,
+             field="shape_dist_traveled", value="trip_id",
+             params={"distance": "__dist__", "prev_distance": "__prev_dist__",
+                     "prev_row": "__prev_line__"})  # fmt: skip
 
     if "timepoint" in st.columns:
         exact = st.filter(pl.col("timepoint") == "1")
         for column, flag in (("arrival_time", "__has_arr__"), ("departure_time", "__has_dep__")):
-            out += emit(TIMEPOINT_WITHOUT_TIMES, exact.filter(~pl.col(flag)).sort("__line__"),
-                        path=path, field=column, value="trip_id")  # fmt: skip
+            emit(out, TIMEPOINT_WITHOUT_TIMES, exact.filter(~pl.col(flag)).sort("__line__"),
+                 path=path, field=column, value="trip_id")  # fmt: skip
         unset = st.filter(
             pl.col("timepoint").is_null() & (pl.col("__has_arr__") | pl.col("__has_dep__"))
         ).sort("__line__")
-        out += emit(MISSING_TIMEPOINT_VALUE, unset, path=path, field="timepoint", value="trip_id")
+        emit(out, MISSING_TIMEPOINT_VALUE, unset, path=path, field="timepoint", value="trip_id")
 
-    out += _fast_travel(ctx, st)
+    _fast_travel(out, ctx, st)
     return out
 
 
@@ -238,17 +232,17 @@ def _stop_coordinates(ctx: CheckContext) -> pl.DataFrame | None:
     )
 
 
-def _fast_travel(ctx: CheckContext, st: pl.DataFrame) -> list[Finding]:
+def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
     coords = _stop_coordinates(ctx)
     trips, routes = ctx.frame("trips.txt"), ctx.frame("routes.txt")
     if coords is None or trips is None or routes is None or "stop_id" not in st.columns:
-        return []
+        return
     if not ctx.usable("stops.txt", "trips.txt", "routes.txt"):
-        return []
+        return
     if not ctx.has("trips.txt", "trip_id", "route_id") or not ctx.has(
         "routes.txt", "route_id", "route_type"
     ):
-        return []
+        return
     speed_limit = routes.select(
         "route_id",
         pl.col("route_type").cast(pl.Int64, strict=False)
@@ -277,7 +271,7 @@ def _fast_travel(ctx: CheckContext, st: pl.DataFrame) -> list[Finding]:
         .join(trip_limit, on="trip_id", how="inner")
     )  # fmt: skip
     if pairs.height == 0:
-        return []
+        return
     elapsed = pl.col("__arr__") - pl.col("__pdep__")
     minute_resolution = ((pl.col("__arr__") % 60) == 0) & ((pl.col("__pdep__") % 60) == 0)
     elapsed = (
@@ -293,13 +287,13 @@ def _fast_travel(ctx: CheckContext, st: pl.DataFrame) -> list[Finding]:
         .with_columns(pl.col("__kph__").round(1))
         .sort("__line__")
     )
-    return emit(FAST_TRAVEL_BETWEEN_CONSECUTIVE_STOPS, fast, path="stop_times.txt",
-                field="arrival_time", value="trip_id",
-                params={"prev_row": "__prev_line__", "speed_kph": "__kph__"})  # fmt: skip
+    emit(out, FAST_TRAVEL_BETWEEN_CONSECUTIVE_STOPS, fast, path="stop_times.txt",
+         field="arrival_time", value="trip_id",
+         params={"prev_row": "__prev_line__", "speed_kph": "__kph__"})  # fmt: skip
 
 
-def check_trip_usage(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
+def check_trip_usage(ctx: CheckContext) -> Findings:
+    out = Findings()
     st = ctx.frame("stop_times.txt")
     trips = ctx.frame("trips.txt")
     if trips is not None and "trip_id" in trips.columns:
@@ -314,10 +308,10 @@ def check_trip_usage(ctx: CheckContext) -> list[Finding]:
             .join(counts, on="trip_id", how="left")
             .with_columns(pl.col("__n__").fill_null(0))
         )
-        out += emit(UNUSED_TRIP, used.filter(pl.col("__n__") == 0), path="trips.txt",
-                    field="trip_id", value="trip_id")  # fmt: skip
-        out += emit(UNUSABLE_TRIP, used.filter(pl.col("__n__") <= 1), path="trips.txt",
-                    field="trip_id", value="trip_id")  # fmt: skip
+        emit(out, UNUSED_TRIP, used.filter(pl.col("__n__") == 0), path="trips.txt",
+             field="trip_id", value="trip_id")  # fmt: skip
+        emit(out, UNUSABLE_TRIP, used.filter(pl.col("__n__") <= 1), path="trips.txt",
+             field="trip_id", value="trip_id")  # fmt: skip
     stops = ctx.frame("stops.txt")
     if stops is not None and "stop_id" in stops.columns:
         used_ids = (
@@ -333,12 +327,12 @@ def check_trip_usage(ctx: CheckContext) -> list[Finding]:
             & pl.col("stop_id").is_not_null()
             & ~pl.col("stop_id").is_in(used_ids.implode())
         )
-        out += emit(STOP_WITHOUT_STOP_TIME, unused, path="stops.txt", field="stop_id",
-                    value="stop_id")  # fmt: skip
+        emit(out, STOP_WITHOUT_STOP_TIME, unused, path="stops.txt", field="stop_id",
+             value="stop_id")  # fmt: skip
         if st is not None and "stop_id" in st.columns:
             not_stops = stops.filter(location_type != 0)["stop_id"].drop_nulls()
             if not_stops.len():
                 wrong = st.filter(pl.col("stop_id").is_in(not_stops.implode()))
-                out += emit(LOCATION_WITH_UNEXPECTED_STOP_TIME, wrong, path="stop_times.txt",
-                            field="stop_id", value="stop_id")  # fmt: skip
+                emit(out, LOCATION_WITH_UNEXPECTED_STOP_TIME, wrong, path="stop_times.txt",
+                     field="stop_id", value="stop_id")  # fmt: skip
     return out

@@ -16,6 +16,8 @@ from typing import Literal
 
 import polars as pl
 
+from kokai.gtfs.columns import col_or_null
+
 TranslationForm = Literal["v2", "v3"]
 
 V2_COLUMNS = ("trans_id", "lang", "translation")
@@ -40,6 +42,7 @@ READING_LANGUAGE = "ja-Hrkt"
 # A reading (ja-Hrkt) is written in kana. Brackets, spaces, the long-vowel mark
 # and common punctuation are tolerated because publishers use them for
 # disambiguating suffixes (「いわた（ひがし）」); kanji and Latin letters are not.
+# (Kanji only, not kokai.vocab.text.JAPANESE_CHAR, which includes the kana.)
 _NOT_READING_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-zＡ-Ｚａ-ｚ]")
 
 
@@ -53,11 +56,10 @@ def translation_form(columns: list[str] | tuple[str, ...]) -> TranslationForm | 
     return None
 
 
-def _column_or_null(frame: pl.DataFrame, name: str) -> pl.Expr:
-    if name in frame.columns:
-        # Empty cells mean "no value" in GTFS; treat "" like a missing cell.
-        return pl.col(name).cast(pl.String).str.strip_chars().replace("", None).alias(name)
-    return pl.lit(None, dtype=pl.String).alias(name)
+def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The column as stripped text; empty cells mean "no value" in GTFS, so "" (or
+    white space only, a full-width space too) is null like a missing cell."""
+    return col_or_null(frame, name).cast(pl.String).str.strip_chars().replace("", None).alias(name)
 
 
 def normalize_translations(frame: pl.DataFrame) -> pl.DataFrame:
@@ -74,20 +76,20 @@ def normalize_translations(frame: pl.DataFrame) -> pl.DataFrame:
             pl.lit(None, dtype=pl.String).alias("field_name"),
             pl.lit(None, dtype=pl.String).alias("record_id"),
             pl.lit(None, dtype=pl.String).alias("record_sub_id"),
-            _column_or_null(with_index, "trans_id").alias("field_value"),
-            _column_or_null(with_index, "lang").alias("language"),
-            _column_or_null(with_index, "translation"),
+            _text(with_index, "trans_id").alias("field_value"),
+            _text(with_index, "lang").alias("language"),
+            _text(with_index, "translation"),
         )
     else:
         out = with_index.select(
             pl.col("index"),
-            _column_or_null(with_index, "table_name"),
-            _column_or_null(with_index, "field_name"),
-            _column_or_null(with_index, "record_id"),
-            _column_or_null(with_index, "record_sub_id"),
-            _column_or_null(with_index, "field_value"),
-            _column_or_null(with_index, "language"),
-            _column_or_null(with_index, "translation"),
+            _text(with_index, "table_name"),
+            _text(with_index, "field_name"),
+            _text(with_index, "record_id"),
+            _text(with_index, "record_sub_id"),
+            _text(with_index, "field_value"),
+            _text(with_index, "language"),
+            _text(with_index, "translation"),
         )
     return out.with_columns(
         pl.when(pl.col("record_sub_id").str.to_uppercase() == "NONE")
@@ -140,12 +142,8 @@ def readings(
         .agg(pl.col("translation").first().alias("_by_value"))
     )
     keyed = records.select(
-        pl.col(id_column).alias("_id")
-        if id_column in records.columns
-        else pl.lit(None, dtype=pl.String).alias("_id"),
-        pl.col(field_name).str.strip_chars().alias("_value")
-        if field_name in records.columns
-        else pl.lit(None, dtype=pl.String).alias("_value"),
+        col_or_null(records, id_column).alias("_id"),
+        col_or_null(records, field_name).str.strip_chars().alias("_value"),
     ).with_row_index("_order")
     joined = (
         keyed.join(by_record, left_on="_id", right_on="record_id", how="left")

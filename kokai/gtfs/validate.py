@@ -17,16 +17,14 @@ from kokai.gtfs import (
     rules_stop_times,
 )
 from kokai.gtfs.feed import Feed, load_feed
+from kokai.gtfs.jp import check_jp, jp_version, looks_japanese
 from kokai.gtfs.rules_common import CheckContext
-from kokai.validators.report import Finding, Report
+from kokai.validators.report import Finding, Findings, Report
 
-try:  # G2's GTFS-JP profile; the generic rules work without it
-    from kokai.gtfs import jp as _jp
-except ImportError:  # pragma: no cover - only while jp.py is being written
-    _jp = None
+Check = Callable[[CheckContext], Findings]
 
 # Checks of files, headers and values: always run; their errors mark a table "broken".
-STRUCTURE_CHECKS: tuple[Callable[[CheckContext], list[Finding]], ...] = (
+STRUCTURE_CHECKS: tuple[Check, ...] = (
     rules_files.check_files,
     rules_files.check_columns,
     rules_fields.check_fields,
@@ -35,7 +33,7 @@ STRUCTURE_CHECKS: tuple[Callable[[CheckContext], list[Finding]], ...] = (
 # The other checks, with the tables they read: as MobilityData does, a check is
 # skipped when one of its tables is broken, so one bad file does not cascade.
 # (Foreign keys and the finer parts of some checks gate themselves with ctx.usable.)
-TABLE_CHECKS: tuple[tuple[Callable[[CheckContext], list[Finding]], tuple[str, ...]], ...] = (
+TABLE_CHECKS: tuple[tuple[Check, tuple[str, ...]], ...] = (
     (rules_keys.check_foreign_keys, ()),
     (rules_entities.check_agencies, ("agency.txt", "routes.txt", "fare_attributes.txt")),
     (rules_entities.check_routes, ("routes.txt",)),
@@ -56,26 +54,36 @@ _TABLE_ERRORS_EXCLUDED = frozenset({"duplicate_key"})
 def choose_profile(feed: Feed, profile: str | None) -> str:
     if profile:
         return profile
-    if _jp is not None and _jp.looks_japanese(feed):
-        return "jp"
-    return "gtfs"
+    return "jp" if looks_japanese(feed) else "gtfs"
 
 
-def run_generic_rules(
+def check_structure(
     feed: Feed, today: date, profile: str = "gtfs", load_findings: list[Finding] | None = None
-) -> list[Finding]:
+) -> tuple[CheckContext, Findings]:
+    """The context every other check runs on, after the structure checks: their
+    findings, and `ctx.broken` (tables with errors from loading or from them)."""
     ctx = CheckContext(feed=feed, today=today, profile=profile)
-    findings: list[Finding] = []
+    findings = Findings()
     for check in STRUCTURE_CHECKS:
-        findings += check(ctx)
+        findings.extend(check(ctx))
     ctx.broken = {
         f.path
         for f in [*(load_findings or []), *findings]
         if f.severity == "error" and f.path in feed.files and f.code not in _TABLE_ERRORS_EXCLUDED
     }
+    return ctx, findings
+
+
+def run_rules(
+    feed: Feed, today: date, profile: str = "gtfs", load_findings: list[Finding] | None = None
+) -> Findings:
+    """The generic rules, and in the jp profile the GTFS-JP ones, on a loaded feed."""
+    ctx, findings = check_structure(feed, today, profile, load_findings)
     for check, tables in TABLE_CHECKS:
         if ctx.usable(*tables):
-            findings += check(ctx)
+            findings.extend(check(ctx))
+    if profile == "jp":
+        findings.extend(check_jp(ctx))
     return findings
 
 
@@ -91,18 +99,15 @@ def validate_feed(
         report.extend(load_findings)
         return report
     chosen = choose_profile(feed, profile)
-    version = _jp.jp_version(feed) if _jp is not None else None
     report.add_source(
         str(path),
         "gtfs",
         profile=chosen,
-        gtfs_jp_version=version,
+        gtfs_jp_version=jp_version(feed),
         files=len(feed.files),
         stop_times=feed.files["stop_times.txt"].height if "stop_times.txt" in feed.files else 0,
         validation_date=today.isoformat(),
     )
     report.extend(load_findings)
-    report.extend(run_generic_rules(feed, today, chosen, load_findings))
-    if chosen == "jp" and _jp is not None:
-        report.extend(_jp.check_jp(feed, today))
+    report.extend(run_rules(feed, today, chosen, load_findings))
     return report

@@ -10,7 +10,6 @@ which may be a bundled schema name, a relative path to a JSON schema, or inline.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,10 @@ import yaml
 
 from kokai.config import Config
 from kokai.errors import KokaiError
-from kokai.validators.report import Report, Rule
+from kokai.validators.report import Report, Rule, Text
 from kokai.validators.schemas import load_schema, schema_problem
-
-JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-KNOWN_LICENSES = {
-    "CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "PDL-1.0", "gov-std-2.0", "CC-BY-2.1-JP", "ODC-BY-1.0",
-}  # fmt: skip
+from kokai.vocab.licenses import find_licence
+from kokai.vocab.text import has_japanese
 
 DESCRIPTOR_UNREADABLE = Rule(
     "package_unreadable", "error",
@@ -36,14 +32,14 @@ DESCRIPTOR_UNREADABLE = Rule(
 )  # fmt: skip
 PACKAGE_FIELD_MISSING = Rule(
     "package_field_missing", "error",
-    "データパッケージに「{field}」がありません。{hint_ja}",
-    "the data package has no {field!r}. {hint_en}",
+    "データパッケージに「{field}」がありません。{hint}",
+    "the data package has no {field!r}. {hint}",
     machine_readability="L3-08",
 )
 PACKAGE_FIELD_INVALID = Rule(
     "package_field_invalid", "error",
-    "データパッケージの「{field}」が正しくありません: {problem_ja}",
-    "the data package's {field!r} is invalid: {problem_en}",
+    "データパッケージの「{field}」が正しくありません: {problem}",
+    "the data package's {field!r} is invalid: {problem}",
 )
 PACKAGE_NOT_JAPANESE = Rule(
     "package_not_japanese", "warning",
@@ -57,8 +53,8 @@ LICENSE_UNKNOWN = Rule(
 )
 RESOURCE_INVALID = Rule(
     "resource_invalid", "error",
-    "リソース「{field}」: {problem_ja}",
-    "resource {field!r}: {problem_en}",
+    "リソース「{field}」: {problem}",
+    "resource {field!r}: {problem}",
 )
 RESOURCE_MISSING = Rule(
     "resource_missing", "error",
@@ -123,7 +119,7 @@ def check_metadata(descriptor: dict[str, Any], path: str) -> tuple[list, Any]:
     }  # fmt: skip
     for key, (ja, en) in required.items():
         if not descriptor.get(key):
-            findings.append(PACKAGE_FIELD_MISSING.finding(path=path, field=key, hint_ja=ja, hint_en=en))
+            findings.append(PACKAGE_FIELD_MISSING.finding(path=path, field=key, hint=Text(ja, en)))
     recommended = {
         "keywords": ("検索用のキーワードを書いてください。", "Add keywords for search."),
         "kokai:organization": ("担当部署の ID を書いてください（例: shiomi-city-bousai）。", "Add the department id."),
@@ -134,13 +130,13 @@ def check_metadata(descriptor: dict[str, Any], path: str) -> tuple[list, Any]:
     for key, (ja, en) in recommended.items():
         if key not in descriptor:
             findings.append(
-                PACKAGE_FIELD_MISSING.finding(path=path, field=key, hint_ja=ja, hint_en=en, severity="warning")
+                PACKAGE_FIELD_MISSING.finding(path=path, field=key, hint=Text(ja, en), severity="warning")
             )
     for key in ("title", "description"):
         value = descriptor.get(key)
         if value and not isinstance(value, str):
             findings.append(_invalid(path, key, "文字列で書いてください", "must be a string"))
-        elif value and not JAPANESE.search(value):
+        elif value and not has_japanese(value):
             findings.append(PACKAGE_NOT_JAPANESE.finding(path=path, field=key))
     licenses = descriptor.get("licenses")
     if licenses is not None:
@@ -151,7 +147,7 @@ def check_metadata(descriptor: dict[str, Any], path: str) -> tuple[list, Any]:
             for lic in licenses:
                 if not (lic.get("name") or lic.get("path")):
                     findings.append(_invalid(path, "licenses", "name か path を書いてください", "needs a name or path"))
-                elif lic.get("name") and lic["name"] not in KNOWN_LICENSES:
+                elif lic.get("name") and find_licence(lic["name"]) is None:
                     findings.append(LICENSE_UNKNOWN.finding(path=path, field="licenses", value=lic["name"]))
     keywords = descriptor.get("keywords")
     if keywords is not None and (not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords)):
@@ -164,7 +160,7 @@ def check_metadata(descriptor: dict[str, Any], path: str) -> tuple[list, Any]:
 
 
 def _invalid(path: str, field: str, ja: str, en: str):
-    return PACKAGE_FIELD_INVALID.finding(path=path, field=field, problem_ja=ja, problem_en=en)
+    return PACKAGE_FIELD_INVALID.finding(path=path, field=field, problem=Text(ja, en))
 
 
 def _resource_schema(resource: dict[str, Any], folder: Path, path: str, name: str):
@@ -178,13 +174,13 @@ def _resource_schema(resource: dict[str, Any], folder: Path, path: str, name: st
             return load_schema(str(candidate) if candidate.is_file() else schema)
         except KokaiError as exc:
             return RESOURCE_INVALID.finding(
-                path=path, field=name, problem_ja=str(exc), problem_en=f"schema {schema!r} cannot be loaded"
+                path=path, field=name, problem=Text(str(exc), f"schema {schema!r} cannot be loaded")
             )
     problem = schema_problem(schema)
     if problem:
         return RESOURCE_INVALID.finding(
-            path=path, field=name, problem_ja=f"schema が正しくありません: {problem}",
-            problem_en=f"invalid inline schema: {problem}",
+            path=path, field=name,
+            problem=Text(f"schema が正しくありません: {problem}", f"invalid inline schema: {problem}"),
         )
     return schema
 
@@ -226,8 +222,7 @@ def validate_package(
         fmt = str(resource.get("format") or "").lower()
         if not isinstance(rel, str) or not rel:
             report.add(RESOURCE_INVALID.finding(
-                path=shown, field=name, problem_ja="path（ファイルの場所）がありません",
-                problem_en="no path",
+                path=shown, field=name, problem=Text("path（ファイルの場所）がありません", "no path"),
             ))  # fmt: skip
             continue
         shown_resource = str(folder / rel)

@@ -1,6 +1,6 @@
 """`kokai fix IN OUT`: write a normalised copy of a table and list every change.
 
-What it changes is exactly what the value rules (japanese.py) can explain with
+What it changes is exactly what the value rules (validators.japanese) can explain with
 one certain replacement: flag symbols to `1`/blank, wareki and other dates to
 ISO 8601, full-width digits and letters to half-width, thousands separators,
 spaces around numbers and codes, a dropped leading zero of a 全国地方公共団体コード,
@@ -11,6 +11,10 @@ row, and leaves out blank rows, trailing totals rows and unnamed empty columns.
 It never guesses: △, a wrong check digit, swapped coordinates or free text in
 a number column stay as they are, and the re-validation of OUT that ends the
 report shows them. IN is only read.
+
+OUT is written atomically (a temporary file in OUT's folder, then os.replace),
+so a failure leaves the previous OUT or nothing, never half a file; an OUT that
+is a symbolic link, or IN/OUT that is a device or a named pipe, is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import csv
 import io
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,13 @@ import polars as pl
 from kokai.config import Config
 from kokai.errors import KokaiError
 from kokai.validators import japanese as jp
-from kokai.validators import jp_rules as rules
-from kokai.validators.jp_columns import plan_columns
+from kokai.validators.frame import positional
+from kokai.validators.japanese import rules
+from kokai.validators.japanese.columns import plan_columns
 from kokai.validators.reading import Table, read_table
-from kokai.validators.report import Finding, Report, Rule
+from kokai.validators.reading.read import special_file_kind
+from kokai.validators.reading.rows import TOTALS_WORDS
+from kokai.validators.report import MAX_FINDINGS_PER_CODE, Findings, Report, Rule, Text
 
 FIXED_ENCODING = Rule(
     "fixed_encoding", "info",
@@ -46,7 +55,7 @@ MERGED_HEADER = Rule(
 DROPPED_ROW = Rule(
     "dropped_row", "info",
     "{row} 行目（{kind}）を削除しました。",
-    "dropped row {row} ({kind_en}).",
+    "dropped row {row} ({kind}).",
     machine_readability="L1-04",
 )  # fmt: skip
 DROPPED_COLUMN = Rule(
@@ -61,7 +70,7 @@ PADDED_ROW = Rule(
 )  # fmt: skip
 _CHANGE = (
     "{row} 行目「{field}」の「{value}」を「{new}」に直しました（{reason}）。",
-    "row {row}, {field}: changed '{value}' to '{new}' ({reason_en}).",
+    "row {row}, {field}: changed '{value}' to '{new}' ({reason}).",
 )
 FIXED_FLAG = Rule("fixed_flag", "info", *_CHANGE, machine_readability="L2-04")
 FIXED_DATE = Rule("fixed_date", "info", *_CHANGE, machine_readability="L3-05")
@@ -71,26 +80,24 @@ FIXED_UNIT = Rule("fixed_unit", "info", *_CHANGE, machine_readability="L2-01")
 FIXED_CODE = Rule("fixed_code", "info", *_CHANGE)
 FIXED_SPACE = Rule("fixed_space", "info", *_CHANGE, machine_readability="L1-06")
 
-# value rule -> (change rule, reason ja, reason en)
-_FIXES: dict[str, tuple[Rule, str, str]] = {
-    rules.FLAG_VALUE.code: (FIXED_FLAG, "フラグは 1 か空欄", "flags are 1 or empty"),
-    rules.WAREKI_DATE.code: (FIXED_DATE, "和暦を西暦の ISO 8601 に", "Japanese era to ISO 8601"),
-    rules.NON_ISO_DATE.code: (FIXED_DATE, "日付を ISO 8601 に", "date to ISO 8601"),
-    rules.FULLWIDTH_CHARACTERS.code: (FIXED_FULLWIDTH, "全角を半角に", "full-width to half-width"),
-    rules.FULLWIDTH_DIGITS_IN_TEXT.code: (FIXED_FULLWIDTH, "全角数字を半角に", "full-width digits"),
-    rules.KANA_FORMAT.code: (FIXED_FULLWIDTH, "読み仮名を全角カタカナに", "reading in katakana"),
-    rules.THOUSANDS_SEPARATOR.code: (
-        FIXED_NUMBER,
-        "桁区切りを削除",
-        "thousands separators removed",
-    ),
-    rules.NUMBER_WITH_UNIT.code: (FIXED_UNIT, "単位を削除", "unit removed"),
-    rules.SURROUNDING_SPACE.code: (FIXED_SPACE, "前後の空白を削除", "surrounding spaces removed"),
-    rules.LGCODE_LEADING_ZERO.code: (FIXED_CODE, "落ちた先頭の 0 を補う", "leading zero restored"),
-    rules.POSTAL_CODE_FORMAT.code: (FIXED_CODE, "郵便番号を7桁の数字に", "postal code as 7 digits"),
-}
-_PLACEHOLDER_NAME = re.compile(r"__col[0-9]+")
-LINE = "__kokai_line"
+Fix = tuple[Rule, Text]  # the change rule and why
+# value rule -> the change that fixes it
+_FIXES: dict[str, Fix] = {
+    rules.FLAG_VALUE.code: (FIXED_FLAG, Text("フラグは 1 か空欄", "flags are 1 or empty")),
+    rules.WAREKI_DATE.code: (FIXED_DATE, Text("和暦を西暦の ISO 8601 に", "Japanese era to ISO 8601")),
+    rules.NON_ISO_DATE.code: (FIXED_DATE, Text("日付を ISO 8601 に", "date to ISO 8601")),
+    rules.FULLWIDTH_CHARACTERS.code: (FIXED_FULLWIDTH, Text("全角を半角に", "full-width to half-width")),
+    rules.FULLWIDTH_DIGITS_IN_TEXT.code: (FIXED_FULLWIDTH, Text("全角数字を半角に", "full-width digits")),
+    rules.KANA_FORMAT.code: (FIXED_FULLWIDTH, Text("読み仮名を全角カタカナに", "reading in katakana")),
+    rules.THOUSANDS_SEPARATOR.code: (FIXED_NUMBER, Text("桁区切りを削除", "thousands separators removed")),
+    rules.NUMBER_WITH_UNIT.code: (FIXED_UNIT, Text("単位を削除", "unit removed")),
+    rules.SURROUNDING_SPACE.code: (FIXED_SPACE, Text("前後の空白を削除", "surrounding spaces removed")),
+    rules.LGCODE_LEADING_ZERO.code: (FIXED_CODE, Text("落ちた先頭の 0 を補う", "leading zero restored")),
+    rules.POSTAL_CODE_FORMAT.code: (FIXED_CODE, Text("郵便番号を7桁の数字に", "postal code as 7 digits")),
+}  # fmt: skip
+_PLACEHOLDER_NAME = re.compile(r"__col[0-9]+(?:__[0-9]+)?")
+_BEFORE_HEADER = Text("見出しより前の行", "a line before the header")
+_BLANK = Text("空行", "blank row")
 
 
 def fix_file(
@@ -100,12 +107,13 @@ def fix_file(
     config: Config | None = None,
 ) -> Report:
     """Write the normalised copy of IN to OUT; the report lists every change
-    (info findings on IN) and then what is still wrong in OUT."""
+    (info findings on IN, capped per kind like any finding) and then what is
+    still wrong in OUT."""
     from kokai.validators.schemas import load_schema
     from kokai.validators.table import choose_schema, validate_paths
 
     src, dst = Path(in_path), Path(out_path)
-    _refuse_same_file(src, dst)
+    _refuse(src, dst)
     loaded = load_schema(schema) if isinstance(schema, str) else schema
     report = Report()
     table = read_table(src)
@@ -115,13 +123,7 @@ def fix_file(
         return report
     chosen, _ = choose_schema(table, loaded)
     frame, header, changes = normalise_table(table, chosen)
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes(_csv_bytes(header, frame))
-    except OSError as exc:
-        raise KokaiError(
-            f"{dst}: 書き出せません（{exc.strerror or exc}）。 / cannot write"
-        ) from exc
+    write_atomically(dst, _csv_bytes(header, frame))
     report.extend(changes)
     # what is still wrong, on OUT (its row numbers: junk rows are gone)
     named = schema if isinstance(schema, str) else None
@@ -129,33 +131,74 @@ def fix_file(
     return report
 
 
-def _refuse_same_file(src: Path, dst: Path) -> None:
-    if not src.exists():
-        raise KokaiError(f"「{src}」が見つかりません。 / {src} does not exist")
-    if dst.is_dir():
+def _refuse(src: Path, dst: Path) -> None:
+    """IN must exist; OUT must be a new or regular file that is neither IN nor a
+    symbolic link (writing through a link could overwrite any file the link
+    points at) nor a device or a FIFO."""
+    try:
+        os.stat(src)
+    except (OSError, ValueError):
+        raise KokaiError(f"「{src}」が見つかりません。 / {src} does not exist") from None
+    # IN that is a folder, a device or a FIFO: read_table refuses it (unreadable_file)
+    if dst.is_symlink():
+        raise KokaiError(
+            f"出力先「{dst}」はシンボリックリンクです。リンク先を上書きしないよう、"
+            f"通常のファイル名を指定してください。 / OUT is a symbolic link"
+        )
+    try:
+        dst_mode = os.stat(dst).st_mode
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise KokaiError(f"出力先「{dst}」を確認できません（{exc}）。 / cannot check OUT") from None
+    if stat.S_ISDIR(dst_mode):
         raise KokaiError(
             f"出力先「{dst}」はフォルダです。ファイル名を指定してください。 / OUT is a folder"
         )
-    same = dst.resolve() == src.resolve()
-    if not same and dst.exists():
-        try:
-            same = os.path.samefile(src, dst)
-        except OSError:
-            same = False
-    if same:
+    if kind := special_file_kind(dst_mode):
+        raise KokaiError(
+            f"出力先「{dst}」は{kind.ja}です。通常のファイル名を指定してください。 / OUT is {kind.en}"
+        )
+    if os.path.samefile(src, dst):
         raise KokaiError(
             f"出力先が入力と同じファイルです（{dst}）。kokai fix は入力を変更しないので、"
             f"別のファイル名を指定してください。 / OUT must differ from IN"
         )
 
 
+def write_atomically(dst: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `dst`, then rename it over `dst`:
+    readers see the old file or the new one, never a partial one, and a
+    symbolic link put at `dst` meanwhile is replaced, not followed."""
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise KokaiError(f"{dst}: 書き出せません（{exc.strerror or exc}）。 / cannot write") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dst)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise KokaiError(f"{dst}: 書き出せません（{exc.strerror or exc}）。 / cannot write") from exc
+        raise
+
+
 def normalise_table(
     table: Table, schema: dict[str, Any] | None
-) -> tuple[pl.DataFrame, list[str], list[Finding]]:
-    """The fixed data (junk rows and unnamed empty columns removed), its header
-    names and one info finding per change."""
+) -> tuple[pl.DataFrame, list[str], Findings]:
+    """The fixed data (positional columns; junk rows and unnamed empty columns
+    removed), its header names and one info finding per change (capped per kind)."""
     path = table.path
-    changes: list[Finding] = []
+    changes = Findings()
     if table.encoding not in ("utf-8", ""):
         shown = {"utf-8-sig": "UTF-8 (BOM 付き)", "cp932": "CP932 (Shift_JIS)"}
         encoding = shown.get(table.encoding, table.encoding.upper())
@@ -165,73 +208,77 @@ def normalise_table(
         changes.append(
             MERGED_HEADER.finding(path=path, row=table.header_line + 1, names=names[:200])
         )
-    changes += _dropped_rows(table)
+    _dropped_rows(table, changes)
     data, lines = table.checked()
-    data = data.with_columns(pl.all().fill_null(""))
-    short = _short_rows(table)
-    for line, missing in short:
-        changes.append(PADDED_ROW.finding(path=path, row=line, count=missing))
-
+    _short_rows(table, changes)
     columns = plan_columns(data, schema)
-    diagnoses = jp.diagnose_cells(data, columns)
+    df = positional(data).with_columns(pl.all().fill_null(""))
+    diagnoses = jp.diagnose_cells(df, columns)
     replacements: dict[str, dict[str, str]] = {}
-    reasons: dict[str, dict[str, tuple[Rule, str, str]]] = {}
-    for name, by_value in diagnoses.items():
+    reasons: dict[str, dict[str, Fix]] = {}
+    for key, by_value in diagnoses.items():
         single_unit = _single_unit(by_value)
         for value, diagnosis in by_value.items():
             fix = _replacement(value, diagnosis, single_unit)
             if fix is not None:
                 new, why = fix
-                replacements.setdefault(name, {})[value] = new
-                reasons.setdefault(name, {})[value] = why
+                replacements.setdefault(key, {})[value] = new
+                reasons.setdefault(key, {})[value] = why
     if replacements:
-        data = data.with_columns(
+        names = {c.key: c.name for c in columns}
+        _change_findings(path, df, lines, names, replacements, reasons, changes)
+        df = df.with_columns(
             [
-                pl.col(name).replace(list(mapping), list(mapping.values()))
-                for name, mapping in replacements.items()
+                pl.col(key).replace(list(mapping), list(mapping.values()))
+                for key, mapping in replacements.items()
             ]
         )
-        changes += _change_findings(path, table, lines, replacements, reasons)
-
-    keep, header = _columns_to_keep(table, data)
-    for index in range(len(table.header)):
-        if table.header[index] not in keep:
+    keep, header = _columns_to_keep(table, df)
+    kept = set(keep)
+    for index, key in enumerate(df.columns):
+        if key not in kept:
             changes.append(DROPPED_COLUMN.finding(path=path, column=index + 1))
-    return data.select(keep), header, changes
+    return df.select(keep), header, changes
 
 
-def _dropped_rows(table: Table) -> list[Finding]:
-    out = []
+def _dropped_rows(table: Table, out: Findings) -> None:
     for line in range(1, table.header_line):
-        out.append(DROPPED_ROW.finding(
-            path=table.path, row=line, kind="見出しより前の行", kind_en="a line before the header",
-        ))  # fmt: skip
+        out.append(DROPPED_ROW.finding(path=table.path, row=line, kind=_BEFORE_HEADER))
     if not table.junk_lines:
-        return out
-    data = table.data.with_columns(table.line.alias(LINE))
-    junk = data.filter(pl.col(LINE).is_in(sorted(table.junk_lines)))
-    for row in junk.iter_rows():
-        line = row[-1]
-        values = [v for v in row[:-1] if v]
+        return
+    is_junk = table.line.is_in(sorted(table.junk_lines))
+    lines = table.line.filter(is_junk)
+    junk = positional(table.data).filter(is_junk).head(MAX_FINDINGS_PER_CODE)
+    sample = []
+    for line, row in zip(lines, junk.iter_rows(), strict=False):
+        values = [v for v in row if v]
         if not values:
-            kind, kind_en = "空行", "blank row"
-        elif any(v.strip() in ("合計", "総計", "計", "小計", "総合計") for v in values):
-            kind, kind_en = f"集計行: {'、'.join(values)[:60]}", "totals row"
+            kind = _BLANK
+        elif any(v.strip() in TOTALS_WORDS for v in values):
+            kind = Text(f"集計行: {'、'.join(values)[:60]}", "totals row")
         else:
-            kind, kind_en = f"表の外の注記: {'、'.join(values)[:60]}", "note outside the table"
-        out.append(DROPPED_ROW.finding(path=table.path, row=line, kind=kind, kind_en=kind_en))
-    return out
+            kind = Text(f"表の外の注記: {'、'.join(values)[:60]}", "note outside the table")
+        sample.append(DROPPED_ROW.finding(path=table.path, row=line, kind=kind))
+    out.add_sample(sample, lines.len())
 
 
-def _short_rows(table: Table) -> list[tuple[int, int]]:
+def _short_rows(table: Table, out: Findings) -> None:
     data, lines = table.checked()
     if data.width == 0:
-        return []
-    nulls = data.select(pl.sum_horizontal(pl.all().is_null().cast(pl.Int32)).alias("n"))["n"]
-    if not (nulls > 0).any():
-        return []
-    pairs = pl.DataFrame({"line": lines, "n": nulls}).filter(pl.col("n") > 0)
-    return [(int(a), int(b)) for a, b in pairs.iter_rows()]
+        return
+    nulls = data.select(pl.sum_horizontal(pl.all().is_null().cast(pl.Int32))).to_series()
+    short = nulls > 0
+    if not short.any():
+        return
+    where = lines.filter(short)
+    missing = nulls.filter(short)
+    out.add_sample(
+        [
+            PADDED_ROW.finding(path=table.path, row=int(line), count=int(n))
+            for line, n in zip(where.head(MAX_FINDINGS_PER_CODE), missing.head(MAX_FINDINGS_PER_CODE), strict=True)
+        ],
+        where.len(),
+    )
 
 
 def _single_unit(by_value: dict[str, jp.Diagnosis]) -> bool:
@@ -245,9 +292,7 @@ def _single_unit(by_value: dict[str, jp.Diagnosis]) -> bool:
     return len(units) == 1
 
 
-def _replacement(
-    value: str, diagnosis: jp.Diagnosis, single_unit: bool
-) -> tuple[str, tuple[Rule, str, str]] | None:
+def _replacement(value: str, diagnosis: jp.Diagnosis, single_unit: bool) -> tuple[str, Fix] | None:
     """The value to write and why, or None when nothing is certain. The last
     fixable diagnosis wins: role rules are computed on the half-width value, so
     they already include the earlier full-width fix. Problems without a certain
@@ -268,46 +313,56 @@ def _replacement(
 
 def _change_findings(
     path: str,
-    table: Table,
+    df: pl.DataFrame,
     lines: pl.Series,
+    names: dict[str, str],
     replacements: dict[str, dict[str, str]],
-    reasons: dict[str, dict[str, tuple[Rule, str, str]]],
-) -> list[Finding]:
-    data, _ = table.checked()
-    out: list[Finding] = []
-    for name, mapping in replacements.items():
-        values = data.select(pl.col(name).fill_null("")).with_columns(lines.alias(LINE))
-        rows = values.filter(pl.col(name).is_in(list(mapping)))
-        for value, line in rows.iter_rows():
-            rule, reason, reason_en = reasons[name][value]
-            out.append(
-                rule.finding(
-                    path=path,
-                    row=line,
-                    field=name,
-                    value=value,
-                    new=mapping[value],
-                    reason=reason,
-                    reason_en=reason_en,
-                )  # fmt: skip
+    reasons: dict[str, dict[str, Fix]],
+    out: Findings,
+) -> None:
+    """One info finding per changed cell, the first rows of each kind kept."""
+    by_rule: dict[Rule, list[tuple[int, str, str]]] = {}  # rule -> (line, key, value) samples
+    totals: dict[Rule, int] = {}
+    for key in replacements:
+        for rule in {why[0] for why in reasons[key].values()}:
+            values = [v for v, why in reasons[key].items() if why[0] is rule]
+            hit = df.get_column(key).is_in(values)
+            totals[rule] = totals.get(rule, 0) + int(hit.sum())
+            where = hit.arg_true().head(MAX_FINDINGS_PER_CODE)
+            sample = zip(lines.gather(where), df.get_column(key).gather(where), strict=True)
+            by_rule.setdefault(rule, []).extend((line, key, value) for line, value in sample)
+    samples = []
+    for rule, hits in by_rule.items():
+        hits.sort(key=lambda h: (h[0], names[h[1]]))
+        samples += [
+            rule.finding(
+                path=path, row=line, field=names[key], value=value,
+                new=replacements[key][value], reason=reasons[key][value][1],
             )
-    out.sort(key=lambda f: (f.row or 0, f.field or ""))
-    return out
+            for line, key, value in hits[:MAX_FINDINGS_PER_CODE]
+        ]  # fmt: skip
+        if totals[rule] > MAX_FINDINGS_PER_CODE:
+            out.counts[(path, rule.code, rule.severity)] += totals[rule] - MAX_FINDINGS_PER_CODE
+    samples.sort(key=lambda f: (f.row or 0, f.field or ""))
+    for finding in samples:
+        out.append(finding)
 
 
-def _columns_to_keep(table: Table, data: pl.DataFrame) -> tuple[list[str], list[str]]:
-    """Column names to write: unnamed columns without a single value are left out;
-    names as written in the file (duplicates stay duplicates for a person to rename)."""
-    filled = data.select([(pl.col(c) != "").any().alias(c) for c in data.columns]).row(0)
+def _columns_to_keep(table: Table, df: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """Columns (keys) to write: unnamed columns without a single value are left
+    out; names as written in the file (duplicates stay duplicates for a person
+    to rename)."""
+    filled = df.select([(pl.col(c) != "").any().alias(c) for c in df.columns]).row(0)
     written = table.raw_header if table.header_rows == 1 else table.header
     keep, header = [], []
-    for i, (name, has_values) in enumerate(zip(data.columns, filled, strict=True)):
+    for i, (key, has_values) in enumerate(zip(df.columns, filled, strict=True)):
+        name = table.header[i]
         shown = written[i] if i < len(written) else name
         if _PLACEHOLDER_NAME.fullmatch(name) or _PLACEHOLDER_NAME.fullmatch(shown or ""):
             shown = ""
         if not shown and not has_values:
             continue
-        keep.append(name)
+        keep.append(key)
         header.append(shown)
     return keep, header
 

@@ -197,6 +197,20 @@ class Findings(list):
             for key, n in findings.counts.items():
                 self.counts[key] += n - findings.kept[key]
 
+    def __iadd__(self, findings):  # `out += more` must count too (list's own would not)
+        self.extend(findings)
+        return self
+
+    def add_sample(self, sample: list[Finding], total: int) -> None:
+        """Record `total` occurrences of one problem (one path, code and severity)
+        of which `sample` are the first, for checks that count with polars and
+        make findings only for the rows they may keep."""
+        for f in sample:
+            self.append(f)
+        if sample and total > len(sample):
+            first = sample[0]
+            self.counts[(first.path, first.code, first.severity)] += total - len(sample)
+
     def add_count(self, finding: Finding, total: int) -> None:
         """Record `total` occurrences of a problem, keeping `finding` as the example
         (for checks that count a whole column at once)."""

@@ -13,6 +13,7 @@ warning, not an error).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -137,6 +138,47 @@ def schema_problem(descriptor: Any) -> str | None:
             return f"{i} 番目の field に name がありません"
         if not isinstance(f.get("constraints", {}), dict):
             return f"「{f['name']}」の constraints がオブジェクトではありません"
+    return None
+
+
+TABLE_SCHEMA_V2 = "https://datapackage.org/profiles/2.0/tableschema.json"
+
+
+def descriptor_problem(descriptor: dict[str, Any]) -> str | None:
+    """Why a structurally sound descriptor (schema_problem) still cannot drive the
+    checks: what the Table Schema profile forbids (frictionless checks it: an
+    `enum` that is not a list, a `maxLength` that is not an integer, an unknown
+    type), and what it lets through but the checks cannot use."""
+    for f in descriptor["fields"]:
+        problem = _constraint_problem(f.get("type", "string"), f.get("constraints", {}))
+        if problem:
+            return f"「{f['name']}」の constraints: {problem}"
+    from frictionless import Schema  # imported here: frictionless is slow to import
+
+    # Without a $schema frictionless assumes v1; kokai checks the v2 superset
+    # (exclusiveMinimum/exclusiveMaximum), so validate against the v2 profile.
+    report = Schema.validate_descriptor({"$schema": TABLE_SCHEMA_V2, **descriptor})
+    return None if report.valid else report.errors[0].message
+
+
+def _constraint_problem(field_type: Any, constraints: dict) -> str | None:
+    """What the Table Schema profile lets through but the checks cannot use:
+    a pattern that is not a regular expression, a bound that is not a number."""
+    pattern = constraints.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            return f"pattern {pattern!r} は正規表現として読めません ({exc})"
+    if field_type in ("integer", "number"):
+        for key in ("minimum", "maximum"):
+            bound = constraints.get(key)
+            if bound is None or isinstance(bound, (int, float)) and not isinstance(bound, bool):
+                continue
+            try:
+                float(bound)
+            except (TypeError, ValueError):
+                return f"{key} {bound!r} は数値ではありません"
     return None
 
 

@@ -1,12 +1,17 @@
 """`kokai validate`: CSV/TSV files and data package folders into one Report.
 
-For a table: read it (reading.py), choose its schema (given, else detected from
-the header row), run the Table Schema checks (table_schema.py), then the
-Japanese value rules (japanese.py).
+For a table: read it (kokai.validators.reading), choose its schema (given, else
+detected from the header row), run the Japanese value rules
+(kokai.validators.japanese), then the Table Schema checks
+(kokai.validators.table_schema) on the cells those rules did not already explain.
+
+Only regular files and folders are read: a device or a named pipe given as a
+path is refused at once (a fatal finding, exit 2), never read.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +21,10 @@ import polars as pl
 from kokai.config import Config
 from kokai.validators import datapackage
 from kokai.validators.context import CheckContext
+from kokai.validators.japanese import check_table
 from kokai.validators.reading import Table, read_table
-from kokai.validators.report import Finding, Report, Rule
+from kokai.validators.reading.read import special_file_kind
+from kokai.validators.report import Finding, Findings, Report, Rule, Text
 from kokai.validators.schemas import adapt_schema, detect_schema, load_schema
 from kokai.validators.table_schema import check_table_schema
 
@@ -52,7 +59,7 @@ SCHEMA_NOT_DETECTED = Rule(
     "列名がどの標準データセットにも十分に当てはまらないため（最も近いのは{nearest}）、"
     "スキーマの検査はせず、構造と値の検査だけを行いました。標準データセットなら列名を標準に合わせるか、"
     "--schema で指定してください。",
-    "the header fits no standard dataset well enough (nearest: {nearest_en}), so only the "
+    "the header fits no standard dataset well enough (nearest: {nearest}), so only the "
     "structure and values were checked. Rename the columns or pass --schema.",
 )
 OUTDATED_LAYOUT = Rule(
@@ -62,6 +69,14 @@ OUTDATED_LAYOUT = Rule(
     "this is the old 推奨データセット layout. Rename the columns to the current "
     "自治体標準オープンデータセット ({title}): {mapping}. Only the mapped columns were checked.",
     machine_readability="L3-07",
+)
+NOT_A_REGULAR_FILE = Rule(
+    "not_a_regular_file", "error",
+    "「{path}」は{kind}で、通常のファイルでもフォルダでもないので読みません。"
+    "検査する CSV ファイルかデータセットのフォルダを指定してください。",
+    "{path} is {kind}, neither a regular file nor a folder, so it was not read. "
+    "Give a CSV file or a dataset folder.",
+    fatal=True,
 )
 NOT_A_TABLE = Rule(
     "not_a_table", "info",
@@ -102,8 +117,14 @@ def validate_paths(
     given_schema = load_schema(schema) if schema else None  # KokaiError: exit 2
     for shown in paths:
         path = Path(shown)
-        if not path.exists():
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
             report.add(PATH_NOT_FOUND.finding(path=shown))
+            continue
+        kind = special_file_kind(mode)
+        if kind is not None:  # /dev/zero, a FIFO: reading would never end
+            report.add(NOT_A_REGULAR_FILE.finding(path=shown, kind=kind))
             continue
         if path.is_dir():
             descriptor = next((path / n for n in PACKAGE_NAMES if (path / n).is_file()), None)
@@ -161,17 +182,14 @@ def validate_table(
         return table
     chosen, findings = choose_schema(table, schema)
     report.extend(findings)
-    japanese = japanese_findings(table, chosen, context or CheckContext())
+    # one cell, one error: where a Japanese rule already explains a bad cell
+    # (e.g. ○ in a flag column), the generic type/constraint error is left out
+    covered: dict[str, pl.Series] = {}
+    japanese = japanese_findings(table, chosen, context or CheckContext(), covered)
     if chosen is not None:
         source.details["schema"] = chosen.get("name") or chosen.get("title") or "(inline)"
         if "kokai:confidence" in chosen:
             source.details["confidence"] = chosen["kokai:confidence"]
-        # one cell, one error: where a Japanese rule already explains a bad cell
-        # (e.g. ○ in a flag column), the generic type/constraint error is left out
-        covered: dict[str, set[int]] = {}
-        for f in japanese:
-            if f.severity == "error" and f.field and f.row is not None:
-                covered.setdefault(f.field, set()).add(f.row)
         try:
             check_table_schema(table, chosen, report, covered=covered)
         except Exception as exc:  # a bug must not hide the other findings
@@ -189,7 +207,7 @@ def choose_schema(
     detection = detect_schema(table.header, table.path)
     path = table.path
     if detection.name is None:
-        return None, [SCHEMA_NOT_DETECTED.finding(path=path, nearest="なし", nearest_en="none")]
+        return None, [SCHEMA_NOT_DETECTED.finding(path=path, nearest=Text("なし", "none"))]
     bundled = load_schema(detection.name)
     title = bundled.get("title", detection.name)
     if detection.outdated:
@@ -203,11 +221,13 @@ def choose_schema(
             )
         ]
     if not detection.usable:
-        nearest = f"「{detection.name}」（確度 {detection.confidence}）"
+        nearest = Text(
+            f"「{detection.name}」（確度 {detection.confidence}）",
+            f"{detection.name} (confidence {detection.confidence})",
+        )
         return None, [
             SCHEMA_NOT_DETECTED.finding(
-                path=path, nearest=nearest,
-                nearest_en=f"{detection.name} (confidence {detection.confidence})",
+                path=path, nearest=nearest, schema=detection.name, confidence=detection.confidence
             )
         ]
     bundled["kokai:confidence"] = detection.confidence
@@ -220,13 +240,12 @@ def choose_schema(
 
 
 def japanese_findings(
-    table: Table, schema: dict[str, Any] | None, context: CheckContext
-) -> list[Finding]:
+    table: Table, schema: dict[str, Any] | None, context: CheckContext,
+    covered: dict[str, pl.Series] | None = None,
+) -> Findings:
     try:
-        from kokai.validators.japanese import check_table
-    except ImportError:  # the Japanese rules are optional for this module
-        return []
-    try:
-        return list(check_table(table, schema, context))
+        return check_table(table, schema, context, covered)
     except Exception as exc:  # a bug must not hide the other findings
-        return [CHECK_FAILED.finding(path=table.path, reason=f"japanese: {exc!r}"[:300])]
+        if covered:
+            covered.clear()
+        return Findings([CHECK_FAILED.finding(path=table.path, reason=f"japanese: {exc!r}"[:300])])

@@ -11,68 +11,15 @@ from pathlib import Path
 import pytest
 
 from kokai.gtfs.feed import load_feed
-from kokai.gtfs.jp import check_jp, jp_version, looks_japanese
+from kokai.gtfs.jp import jp_version, looks_japanese
+from kokai.gtfs.validate import validate_feed
+from kokai.validators.report import Finding
+from tests.gtfs.rule_cases import CITY, JP_V2, JP_V3
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "gtfs"
 TODAY = date(2026, 6, 1)
-CITY = "6000020212016"  # 岐阜市's 法人番号 (valid check digit)
-
-# A small clean GTFS-JP v3 feed: one route, two stops, one trip, flat fare.
-BASE_V3: dict[str, str] = {
-    "agency.txt": (
-        "agency_id,agency_name,agency_url,agency_timezone,agency_lang\n"
-        f"{CITY},岐阜市,https://www.example.jp/,Asia/Tokyo,ja\n"
-    ),
-    "agency_jp.txt": (
-        f"agency_id,agency_official_name,agency_zip_number\n{CITY},岐阜市役所,5008701\n"
-    ),
-    "office_jp.txt": "office_id,office_name\nO1,中央営業所\n",
-    "routes.txt": (
-        f"route_id,agency_id,route_short_name,route_long_name,route_type\nR1,{CITY},1,市内循環,3\n"
-    ),
-    "trips.txt": ("route_id,service_id,trip_id,trip_headsign,jp_office_id\nR1,平日,T1,駅前行,O1\n"),
-    "stops.txt": (
-        "stop_id,stop_name,stop_lat,stop_lon,platform_code\n"
-        "S1,駅前,35.4,136.7,1\nS2,市役所,35.41,136.71,\n"
-    ),
-    "stop_times.txt": (
-        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-        "T1,08:00:00,08:00:00,S1,1\nT1,08:10:00,08:10:00,S2,2\n"
-    ),
-    "calendar.txt": (
-        "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-        "start_date,end_date\n平日,1,1,1,1,1,0,0,20260101,20261231\n"
-    ),
-    "feed_info.txt": (
-        "feed_publisher_name,feed_publisher_url,feed_lang,feed_start_date,feed_end_date\n"
-        "岐阜市,https://www.example.jp/,ja,20260101,20261231\n"
-    ),
-    "fare_attributes.txt": (
-        "fare_id,price,currency_type,payment_method,transfers\nF1,200,JPY,0,0\n"
-    ),
-    "translations.txt": (
-        "table_name,field_name,language,translation,record_id,record_sub_id,field_value\n"
-        "stops,stop_name,ja-Hrkt,えきまえ,,,駅前\n"
-        "stops,stop_name,ja-Hrkt,しやくしょ,S2,,\n"
-        "routes,route_long_name,ja-Hrkt,しないじゅんかん,,,市内循環\n"
-        "trips,trip_headsign,ja-Hrkt,えきまえゆき,,,駅前行\n"
-        "agency,agency_name,ja-Hrkt,ぎふし,,,岐阜市\n"
-    ),
-}
-
-# The same feed in GTFS-JP v2 form: trans_id translations and routes_jp.txt.
-BASE_V2: dict[str, str] = {
-    **BASE_V3,
-    "translations.txt": (
-        "trans_id,lang,translation\n"
-        "駅前,ja-Hrkt,えきまえ\n市役所,ja-Hrkt,しやくしょ\n市内循環,ja-Hrkt,しないじゅんかん\n"
-        "駅前行,ja-Hrkt,えきまえゆき\n岐阜市,ja-Hrkt,ぎふし\n駅前,en,Station\n"
-    ),
-    "routes_jp.txt": (
-        "route_id,route_update_date,origin_stop,via_stop,destination_stop\n"
-        "R1,20260101,駅前,,市役所\n"
-    ),
-}
+# The clean GTFS-JP feeds of rule_cases.py, in 第3版 and 第2版 form.
+BASE_V3, BASE_V2 = JP_V3, JP_V2
 
 
 def _write(folder: Path, files: dict[str, str | None]) -> Path:
@@ -83,10 +30,16 @@ def _write(folder: Path, files: dict[str, str | None]) -> Path:
     return folder
 
 
-def _findings(tmp_path: Path, files: dict[str, str | None]):
-    feed, load_findings = load_feed(_write(tmp_path / "feed", files))
-    assert feed is not None, load_findings
-    return check_jp(feed, TODAY)
+def _jp_findings(path: Path) -> list[Finding]:
+    """The GTFS-JP findings of a whole validation (generic rules first, so that a
+    table they find broken is skipped by the GTFS-JP rules, as in `kokai gtfs validate`)."""
+    report = validate_feed(path, profile="jp", today=TODAY)
+    assert report.exit_code != 2, [f.message_en for f in report.findings]
+    return [f for f in report.findings if f.rule.source == "gtfs-jp"]
+
+
+def _findings(tmp_path: Path, files: dict[str, str | None]) -> list[Finding]:
+    return _jp_findings(_write(tmp_path / "feed", files))
 
 
 def _replace(name: str, old: str, new: str) -> Callable[[dict], dict]:
@@ -143,10 +96,17 @@ CASES: dict[str, tuple[Callable[[dict], dict], dict[str, int], int | None]] = {
         2,
     ),
     "feed_info removed": (_set("feed_info.txt", None), {"jp_missing_feed_info": 1}, None),
-    "feed_publisher_url empty": (
-        _replace("feed_info.txt", "https://www.example.jp/", ""),
+    "feed_publisher_name a full-width space": (
+        _replace("feed_info.txt", "\n岐阜市,https", "\n\u3000,https"),
         {"jp_missing_feed_info_field": 1},
         2,
+    ),
+    # An empty required field is the generic rules' missing_required_field: feed_info.txt
+    # is then broken, and the GTFS-JP rules skip it instead of saying it again.
+    "feed_publisher_url empty": (
+        _replace("feed_info.txt", "https://www.example.jp/", ""),
+        {},
+        None,
     ),
     "feed_end_date empty": (
         _replace("feed_info.txt", ",20261231", ","),
@@ -409,7 +369,7 @@ def _corpus_feed(name: str):
 @pytest.mark.corpus
 def test_gifu_is_v2_with_a_valid_city_number() -> None:
     feed = _corpus_feed("gifu_city_community_bus.zip")
-    codes = Counter(f.code for f in check_jp(feed, TODAY))
+    codes = Counter(f.code for f in _jp_findings(CORPUS / "gifu_city_community_bus.zip"))
     assert jp_version(feed) == "v2"
     assert feed.files["agency.txt"]["agency_id"][0] == "6000020212016"
     assert "jp_invalid_houjin_bangou" not in codes
@@ -422,7 +382,7 @@ def test_gifu_is_v2_with_a_valid_city_number() -> None:
 @pytest.mark.corpus
 def test_kumagaya_without_translations() -> None:
     feed = _corpus_feed("kumagaya_yuyu_bus.zip")
-    codes = Counter(f.code for f in check_jp(feed, TODAY))
+    codes = Counter(f.code for f in _jp_findings(CORPUS / "kumagaya_yuyu_bus.zip"))
     assert looks_japanese(feed)
     assert codes["jp_missing_translations"] == 1
     assert "jp_missing_stop_name_reading" not in codes  # one finding, not one per stop
@@ -431,7 +391,7 @@ def test_kumagaya_without_translations() -> None:
 @pytest.mark.corpus
 def test_minato_is_v3_and_lacks_office_jp() -> None:
     feed = _corpus_feed("minato_chiibus.zip")
-    findings = check_jp(feed, TODAY)
+    findings = _jp_findings(CORPUS / "minato_chiibus.zip")
     codes = Counter(f.code for f in findings)
     assert jp_version(feed) == "v3"
     assert codes["jp_office_id_without_office_jp"] == 1
@@ -448,7 +408,7 @@ def test_rinko_sample_is_v2_with_jp_files() -> None:
     feed = _corpus_feed("rinko_bus_mlit_sample.zip")
     assert jp_version(feed) == "v2"
     assert {"agency_jp.txt", "office_jp.txt", "routes_jp.txt"} <= set(feed.files)
-    findings = check_jp(feed, TODAY)
+    findings = _jp_findings(CORPUS / "rinko_bus_mlit_sample.zip")
     codes = Counter(f.code for f in findings)
     # The sample writes the zip code with a hyphen and lists a route_id routes.txt lacks.
     zip_findings = [f for f in findings if f.code == "jp_invalid_agency_zip_number"]
@@ -473,3 +433,22 @@ def test_every_jp_rule_has_a_case_above() -> None:
 def test_every_jp_rule_is_documented() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "gtfs-jp-rules.md").read_text("utf-8")
     assert {code for code in _jp_codes() if f"`{code}`" not in docs} == set()
+
+
+@pytest.mark.parametrize(
+    ("change", "generic"),
+    [
+        (_replace("agency.txt", "Asia/Tokyo", "JST"), "invalid_timezone"),
+        (_replace("agency.txt", "Tokyo,ja", "Tokyo,日本語"), "invalid_language_code"),
+        (_replace("fare_attributes.txt", "JPY", "YEN"), "invalid_currency"),
+        (_replace("stops.txt", "S2,市役所,", "S2,市役所,extra,"), "invalid_row_length"),
+    ],
+    ids=["timezone", "language", "currency", "row length"],
+)
+def test_a_table_the_generic_rules_find_broken_is_skipped(tmp_path: Path, change, generic) -> None:
+    """One problem, one finding: the GTFS-JP rules do not read a table with errors
+    of the generic rules (as the generic rules skip it themselves)."""
+    path = _write(tmp_path / "feed", change(dict(BASE_V3)))
+    report = validate_feed(path, profile="jp", today=TODAY)
+    assert generic in {f.code for f in report.findings}
+    assert [f.code for f in report.findings if f.rule.source == "gtfs-jp"] == []

@@ -7,10 +7,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from kokai.validators import japanese, jp_rules
-from kokai.validators import jp_values as jv
 from kokai.validators.context import CheckContext
-from kokai.validators.japanese import check_table, plan_columns, role_by_name
+from kokai.validators.japanese import cells, check_table, plan_columns, role_by_name
+from kokai.validators.japanese import rules as jp_rules
+from kokai.validators.japanese import values as jv
 from kokai.validators.reading import Table
 from kokai.validators.report import Rule
 
@@ -98,8 +98,8 @@ def strategy(request, monkeypatch):
     """Small columns are checked on their distinct values, large ones with one
     vectorised screen per column: run the cases both ways."""
     if request.param == "row by row":
-        monkeypatch.setattr(japanese, "_FEW_DISTINCT_MIN", -1)
-        monkeypatch.setattr(japanese, "_FEW_DISTINCT", -1)
+        monkeypatch.setattr(cells, "_FEW_DISTINCT_MIN", -1)
+        monkeypatch.setattr(cells, "_FEW_DISTINCT", -1)
     return request.param
 
 
@@ -342,7 +342,7 @@ def test_model_dependent_characters_are_those_strict_shift_jis_lacks():
 def test_a_value_first_seen_after_the_sample_rows_is_still_found():
     # the distinct values of short columns come from the first rows when those
     # hold them all; a new value further down must not slip through
-    rows = japanese._SAMPLE_ROWS + 500
+    rows = cells._SAMPLE_ROWS + 500
     flags = ["1", ""] * (rows // 2)
     flags[-3] = "○"
     names = [f"施設{i}" for i in range(rows)]
@@ -351,7 +351,7 @@ def test_a_value_first_seen_after_the_sample_rows_is_still_found():
 
 
 def test_cell_messages_do_not_depend_on_the_row():
-    # _cell_findings formats a value's messages once and reuses them on every row
+    # cell_findings formats a value's messages once and reuses them on every row
     cell_rules = [
         r for r in vars(jp_rules).values()
         if isinstance(r, Rule) and r is not jp_rules.DUPLICATE_RECORD

@@ -1,4 +1,4 @@
-"""reading.py: encodings, structure findings and line numbers, each with a
+"""kokai.validators.reading: encodings, structure findings and line numbers, each with a
 fixture that triggers the finding and one that does not."""
 
 from __future__ import annotations
@@ -231,8 +231,10 @@ def test_extra_and_missing_cells(tmp_path):
     table = read_table(write(tmp_path, "ID,名称,緯度\nA1,公民館,34.7,余分\nA2\nA3,図書館,34.8\n"))
     [extra] = by_code(table, "extra-cell")
     assert extra.row == 2
-    missing = by_code(table, "missing-cell")
-    assert [(f.row, f.field) for f in missing] == [(3, "名称"), (3, "緯度")]
+    [missing] = by_code(table, "missing-cell")  # one finding for the row, not one per cell
+    assert (missing.row, missing.field, missing.params["missing"]) == (3, "名称", 2)
+    assert "「名称」「緯度」のセルがありません" in missing.message_ja
+    assert "'名称', '緯度'" in missing.message_en
     assert table.data.row(1) == ("A2", None, None)  # null: the cell is missing
     assert table.data.row(2) == ("A3", "図書館", "34.8")
 

@@ -11,6 +11,7 @@ from kokai.errors import KokaiError
 from kokai.validators.schemas import (
     SCHEMA_DIR,
     adapt_schema,
+    bundled_names,
     detect_schema,
     list_schemas,
     load_schema,
@@ -167,8 +168,10 @@ def test_detect_the_old_layout_with_a_mapping():
 
 
 def test_schema_files_are_utf8_json():
-    for path in SCHEMA_DIR.glob("*.json"):
-        json.loads(path.read_text(encoding="utf-8"))
+    paths = sorted(SCHEMA_DIR.glob("*.json"))
+    assert len(paths) >= 5, f"no bundled schemas found in {SCHEMA_DIR}"
+    for path in paths:
+        assert isinstance(json.loads(path.read_text(encoding="utf-8"))["fields"], list), path.name
 
 
 def test_corpus_headers_are_detected():
@@ -188,3 +191,18 @@ def test_corpus_headers_are_detected():
     assert detection.name == "evacuation-sites" and detection.usable and not detection.outdated
     sendai = corpus / "sendai-aoba_chomei-nenrei-jinko-female-derived.csv"
     assert not detect_schema(read_table(sendai).header).usable
+
+
+def test_bundled_coordinate_limits_are_japans_bounds():
+    # the schemas' constraints and the coordinate rules use the same box (kokai.vocab.geo)
+    from kokai.vocab.geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN
+
+    bounds = {"latitude": (LAT_MIN, LAT_MAX), "longitude": (LON_MIN, LON_MAX)}
+    seen = 0
+    for name in bundled_names():
+        for field in load_schema(name)["fields"]:
+            if field.get("kokai:role") in bounds:
+                limits = field["constraints"]["minimum"], field["constraints"]["maximum"]
+                assert limits == bounds[field["kokai:role"]], (name, field["name"])
+                seen += 1
+    assert seen >= 8

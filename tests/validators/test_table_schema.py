@@ -1,4 +1,4 @@
-"""table_schema.py: every Table Schema check, with a fixture that triggers it
+"""kokai.validators.table_schema: every Table Schema check, with a fixture that triggers it
 and one that does not."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Normalisers for Japanese values, shared by the value rules (japanese.py) and
+"""Normalisers for Japanese values, shared by the value rules (this package) and
 `kokai fix` (fix.py): wareki and other non-ISO dates to ISO 8601, full-width
 to half-width, flag symbols to the 03 convention (`1` / blank), numbers with
 units, postal codes and 機種依存文字.

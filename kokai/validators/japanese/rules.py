@@ -1,10 +1,18 @@
 """The rules of Japanese cell values, declared once (stable codes, severities,
 Japanese messages that say how to fix, 機械可読性ルール IDs). The checks that
-raise them live in japanese.py; `kokai fix` maps some of them to repairs."""
+raise them live beside this module (cells, rows, duplicates); `kokai fix` maps
+some of them to repairs.
+
+A parameter whose wording differs by language (the meaning of a flag symbol,
+a hint) is a `Text`; `expected`, where a rule has it, is the value to write."""
 
 from __future__ import annotations
 
 from kokai.validators.report import Rule
+from kokai.vocab.geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN
+
+_JAPAN_JA = f"緯度 {LAT_MIN:g}〜{LAT_MAX:g}、経度 {LON_MIN:g}〜{LON_MAX:g}"
+_JAPAN_EN = f"latitude {LAT_MIN:g}–{LAT_MAX:g}, longitude {LON_MIN:g}–{LON_MAX:g}"
 
 LGCODE_LEADING_ZERO = Rule(
     "lgcode_leading_zero_dropped", "error",
@@ -68,9 +76,9 @@ COORDINATES_SWAPPED = Rule(
 )  # fmt: skip
 COORDINATE_OUTSIDE_JAPAN = Rule(
     "coordinate_outside_japan", "error",
-    "{field} の「{value}」は日本の範囲（緯度 20〜46.5、経度 122〜154）の外です。"
+    "{field} の「{value}」は日本の範囲（" + _JAPAN_JA + "）の外です。"
     "度の10進数（世界測地系）で書かれているか、桁や符号の誤りがないか確かめてください。",
-    "{field} '{value}' is outside Japan (latitude 20–46.5, longitude 122–154); check the "
+    "{field} '{value}' is outside Japan (" + _JAPAN_EN + "); check the "
     "decimal degrees for a wrong digit, sign or projected coordinates.",
 )  # fmt: skip
 COORDINATE_OUTSIDE_CITY = Rule(
@@ -131,7 +139,7 @@ FLAG_VALUE = Rule(
     "{field} の「{value}」はフラグの書き方ではありません。該当する場合は「1」、しない場合は空欄です。"
     "「{value}」は{meaning}なので、{instruction}。",
     "{field} '{value}' is not a flag value: use '1' for yes and an empty cell for no; "
-    "'{value}' means {meaning_en}, so {instruction_en}.",
+    "'{value}' means {meaning}, so {instruction}.",
     machine_readability="L2-04",
 )  # fmt: skip
 FLAG_AMBIGUOUS = Rule(
@@ -171,12 +179,12 @@ DUPLICATE_ID = Rule(
 POSTAL_CODE_FORMAT = Rule(
     "postal_code_format", "error",
     "{field} の「{value}」は郵便番号の形ではありません。{hint}",
-    "{field} '{value}' is not a postal code. {hint_en}",
+    "{field} '{value}' is not a postal code. {hint}",
 )  # fmt: skip
 PHONE_FORMAT = Rule(
     "phone_format", "error",
     "{field} の「{value}」は電話番号の形ではありません。{hint}",
-    "{field} '{value}' is not a phone number. {hint_en}",
+    "{field} '{value}' is not a phone number. {hint}",
 )  # fmt: skip
 PHONE_SEVERAL = Rule(
     "phone_several", "error",
@@ -191,13 +199,13 @@ URL_FORMAT = Rule(
     "{field} の「{value}」は URL の形ではありません。http:// か https:// で始まり、空白や全角文字を"
     "含まない URL を書いてください{hint}。",
     "{field} '{value}' is not a URL: write an http:// or https:// address without spaces or "
-    "full-width characters{hint_en}.",
+    "full-width characters{hint}.",
 )  # fmt: skip
 EMAIL_FORMAT = Rule(
     "email_format", "error",
     "{field} の「{value}」はメールアドレスの形ではありません。半角で「名前@ドメイン」の形"
     "（1つのセルに1つ）で書いてください{hint}。",
-    "{field} '{value}' is not an e-mail address: one half-width address per cell{hint_en}.",
+    "{field} '{value}' is not an e-mail address: one half-width address per cell{hint}.",
 )  # fmt: skip
 POPULATION_TOTAL_MISMATCH = Rule(
     "population_total_mismatch", "error",
@@ -210,7 +218,7 @@ POPULATION_BANDS_MISMATCH = Rule(
     "population_bands_mismatch", "error",
     "年齢別の{sex}の合計（{bands}）が {field}（{value}）と合いません（差 {difference}）。"
     "年齢区分の列か {field} を元の集計表と照らして直してください。",
-    "The {sex_en} age bands add up to {bands}, not {field} ({value}) (difference "
+    "The {sex} age bands add up to {bands}, not {field} ({value}) (difference "
     "{difference}); check against the source tables.",
 )  # fmt: skip
 TEXT_IN_NUMBER = Rule(

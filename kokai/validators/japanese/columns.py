@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from kokai.validators import jp_values as jv
+from kokai.validators.frame import key, positional
+from kokai.validators.japanese import values as jv
 
 NUMERIC_TYPES = {"integer", "number"}
 DATE_TYPES = {"date", "datetime", "year", "yearmonth"}
@@ -81,7 +82,8 @@ def role_by_name(name: str) -> str | None:
 class Column:
     """What kokai knows about one column: its role, its type and how to treat it."""
 
-    name: str
+    name: str  # the column's name in the table (what findings call it)
+    key: str = ""  # the column in the positional frame the checks run on
     role: str | None = None
     type: str = "string"
     unique: bool = False  # the schema declares it unique (table.py reports duplicates)
@@ -93,22 +95,31 @@ class Column:
     date: bool = False
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def plan_columns(
     data: pl.DataFrame, schema: dict | None, sample_rows: int = 20_000
 ) -> list[Column]:
-    """Role and treatment of each column, from the schema, the name, then the first rows."""
+    """Role and treatment of each column of `data` (named as the table's header),
+    from the schema, the name, then the first rows."""
     described = (schema or {}).get("fields") or []
-    fields = {f.get("name"): f for f in described if isinstance(f, dict)}
+    fields = {f["name"]: f for f in described if isinstance(f, dict) and isinstance(f.get("name"), str)}
     primary = (schema or {}).get("primaryKey") or []
-    primary = [primary] if isinstance(primary, str) else list(primary)
+    primary = [primary] if isinstance(primary, str) else primary if isinstance(primary, list) else []
     columns: list[Column] = []
-    for name in data.columns:
+    for index, name in enumerate(data.columns):
         spec = fields.get(name, {})
-        role = spec.get("kokai:role") or role_by_name(name)
-        col_type = spec.get("type", "string") or "string"
-        constraints = spec.get("constraints") or {}
+        if not isinstance(spec, dict):
+            spec = {}
+        role = _text(spec.get("kokai:role")) or role_by_name(name)
+        col_type = _text(spec.get("type")) or "string"
+        constraints = spec.get("constraints")
+        constraints = constraints if isinstance(constraints, dict) else {}
         col = Column(
             name=name,
+            key=key(index),
             role=role,
             type=col_type,
             unique=bool(constraints.get("unique")) or (primary == [name]),
@@ -120,7 +131,7 @@ def plan_columns(
         col.address = bool(_ADDRESS.search(name)) and not (col.code or col.numeric)
         col.person_name = bool(_NAME.search(name)) or role == "kana"
         columns.append(col)
-    _infer_from_content(data.head(sample_rows), columns)
+    _infer_from_content(positional(data.head(sample_rows)), columns)
     return columns
 
 
@@ -130,9 +141,16 @@ def _infer_from_content(sample: pl.DataFrame, columns: list[Column]) -> None:
     unknown = [c for c in columns if c.role is None and c.type == "string" and not c.code]
     if not unknown or sample.height == 0:
         return
+    # most columns of a wide file are empty: count the filled cells first
+    filled = sample.select(
+        [(pl.col(c.key).fill_null("").str.strip_chars() != "").sum() for c in unknown]
+    ).row(0)
+    unknown = [c for c, n in zip(unknown, filled, strict=True) if n]
+    if not unknown:
+        return
     exprs = []
     for i, c in enumerate(unknown):
-        v = pl.col(c.name).fill_null("").str.strip_chars()
+        v = pl.col(c.key).fill_null("").str.strip_chars()
         exprs += [
             (v != "").sum().alias(f"filled{i}"),
             v.is_in(sorted(_FLAG_SYMBOLS)).sum().alias(f"symbols{i}"),
