@@ -22,7 +22,7 @@ from kokai.catalog.db import dispose_engine
 from tests.conftest import make_config
 
 WRITERS = 8
-ROUNDS = 12
+ROUNDS = 6
 
 
 @pytest.fixture

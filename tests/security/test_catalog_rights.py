@@ -6,8 +6,10 @@ import pytest
 
 
 @pytest.fixture
-def city(catalog):
-    """Two organizations with an editor each, a thematic group, a dataset in it."""
+def city(sqlite_catalog):
+    """Two organizations with an editor each, a thematic group, a dataset in it.
+    (The auth functions do not depend on the database: SQLite only.)"""
+    catalog = sqlite_catalog
     catalog.ok("organization_create", {"name": "sample-city", "title": "サンプル市"})
     catalog.ok("organization_create", {"name": "other-city", "title": "となり町"})
     catalog.ok("group_create", {"name": "bousai", "title": "防災"})

@@ -18,7 +18,7 @@ from tests.gtfs.zips import DEFLATED, STORED, RawMember, deflated_member, raw_zi
 
 TODAY = date(2026, 1, 15)
 FUZZ = settings(
-    max_examples=200, deadline=None, database=None,
+    max_examples=150, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )  # fmt: skip
 

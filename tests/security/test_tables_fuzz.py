@@ -57,7 +57,7 @@ def no_bug(report: Report) -> None:
     json.dumps(report.to_dict(), ensure_ascii=False)  # every parameter renders
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     table=tables,
     schema=st.sampled_from([None, "evacuation-sites", "population-by-area-age", "own"]),

@@ -10,6 +10,8 @@ import zipfile
 
 import pytest
 
+from tests.conftest import app_catalog, fresh_sqlite_url, make_config
+
 ACTION = "/api/3/action"
 BIG = "9" * 5000
 
@@ -19,10 +21,13 @@ def assert_bad_request(response) -> None:
     assert response.json().startswith("Bad request: ")
 
 
-@pytest.fixture
-def org(sqlite_catalog):
-    sqlite_catalog.ok("organization_create", {"name": "sample-city", "title": "サンプル市"})
-    return sqlite_catalog
+@pytest.fixture(scope="module")
+def org(tmp_path_factory, sqlite_template):
+    """One catalog for the module: bad input changes nothing."""
+    root = tmp_path_factory.mktemp("web-input")
+    with app_catalog(make_config(root, fresh_sqlite_url(sqlite_template, root))) as catalog:
+        catalog.ok("organization_create", {"name": "sample-city", "title": "サンプル市"})
+        yield catalog
 
 
 def post_json(catalog, action: str, body: str | bytes):
@@ -143,7 +148,7 @@ def gtfs_zip() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feed(org):
     package = org.ok("package_create", {"name": "bus", "owner_org": "sample-city"})
     org.ok(
