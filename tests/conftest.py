@@ -374,18 +374,26 @@ def seeded(catalog):
     return seed(catalog)
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def seeded_shared(request, tmp_path_factory, sqlite_template):
-    """A seeded catalog shared by a module's read-only tests (one per backend)."""
-    root = tmp_path_factory.mktemp("shared")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def module_catalog(request, tmp_path_factory, sqlite_template) -> Iterator[Catalog]:
+    """A catalog for a module-scoped fixture parametrized over BACKENDS."""
+    root = tmp_path_factory.mktemp(request.param)
     if request.param == "sqlite":
         url = fresh_sqlite_url(sqlite_template, root)
     else:
         cluster = request.getfixturevalue("postgres_cluster")
         url = cluster.new_database(template=cluster.template)
     with app_catalog(make_config(root, url)) as catalog:
+        yield catalog
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded_shared(request, tmp_path_factory, sqlite_template):
+    """A seeded catalog shared by a module's read-only tests (one per backend)."""
+    with module_catalog(request, tmp_path_factory, sqlite_template) as catalog:
         yield seed(catalog)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from kokai.catalog import auth, storage
 from kokai.catalog.actions import resolve
 from kokai.catalog.context import Context
-from kokai.catalog.db import get_engine, sessionmaker_for, writer
+from kokai.catalog.db import change_probe, get_engine, session_scope, sessionmaker_for, writer
 from kokai.catalog.dictize import PackageCache, dumps
 from kokai.catalog.errors import NotAuthorized, UnknownAction, ValidationError
 from kokai.catalog.models import Resource, User
@@ -103,7 +103,7 @@ class LocalCatalog:
     ):
         self.config = config
         self.engine = engine if engine is not None else get_engine(config)
-        self.cache = cache if cache is not None else PackageCache()
+        self.cache = cache if cache is not None else PackageCache(probe=change_probe(self.engine))
         self.sessions = sessionmaker_for(self.engine)
         self.user = user
         self.ignore_auth = ignore_auth
@@ -128,18 +128,9 @@ class LocalCatalog:
 
     # ------------------------------------------------------------ sessions and contexts
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A session that commits when the block ends and rolls back on an exception."""
-        session = self.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return session_scope(self.engine)
 
     def context(
         self,

@@ -17,8 +17,9 @@ A city catalog sees a few writes a minute; reads never wait for this lock.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,11 +31,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from kokai.config import Config
 from kokai.errors import KokaiError
 
-WRITE_OPTION = "kokai_catalog_write"
+WRITE_OPTION = "kokai_catalog_write"  # marks the write engine's connections (for debugging)
 PG_WRITE_LOCK_KEY = 0x6B6F6B6169  # "kokai": one advisory lock for catalog writes
 
 _engines: dict[str, Engine] = {}
 _sessionmakers: dict[int, sessionmaker[Session]] = {}
+_writers: dict[int, Engine] = {}
 _lock = threading.Lock()
 
 
@@ -52,18 +54,44 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     """Write transactions take SQLite's write lock first (pysqlite would only
     begin before the first INSERT, after the reads that the write depends on)."""
-    if connection.get_execution_options().get(WRITE_OPTION):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _postgres_begin(connection) -> None:
-    if connection.get_execution_options().get(WRITE_OPTION):
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
+
+
+def change_probe(engine: Engine) -> Callable[[], int] | None:
+    """A few-microsecond check whether anything was committed to the database
+    since the last call, for caches that would otherwise read a revision row
+    on every request: SQLite's `PRAGMA data_version` on a connection of its
+    own (it changes when any other connection commits). None for servers
+    (PostgreSQL), where the revision row is read instead."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    connection = sqlite3.connect(url.database, check_same_thread=False)
+    lock = threading.Lock()
+
+    def data_version() -> int:
+        with lock:
+            return connection.execute("PRAGMA data_version").fetchone()[0]
+
+    return data_version
 
 
 def writer(engine: Engine) -> Engine:
-    """The engine for catalog write transactions (see the module docstring)."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+    """The engine for catalog write transactions (see the module docstring): it
+    shares `engine`'s pool; only it has the `begin` listener, because any
+    connection event slows every statement of an engine down."""
+    with _lock:
+        write_engine = _writers.get(id(engine))
+        if write_engine is None:
+            write_engine = engine.execution_options(**{WRITE_OPTION: True})
+            begin = _sqlite_begin if engine.url.get_backend_name() == "sqlite" else _postgres_begin
+            event.listen(write_engine, "begin", begin)
+            _writers[id(engine)] = write_engine
+    return write_engine
 
 
 def create_catalog_engine(url: str) -> Engine:
@@ -76,11 +104,8 @@ def create_catalog_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
-    event.listen(engine, "begin", _postgres_begin)
-    return engine
+    return create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
 
 
 def get_engine(config: Config | str, migrate: bool = True) -> Engine:
@@ -114,6 +139,7 @@ def dispose_engine(config: Config | str) -> None:
         engine = _engines.pop(url, None)
         if engine is not None:
             _sessionmakers.pop(id(engine), None)
+            _writers.pop(id(engine), None)
             engine.dispose()
 
 

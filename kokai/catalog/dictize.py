@@ -9,7 +9,8 @@ text of a dict (`PackageCache.raw_json`) instead of serialising it again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -358,22 +359,29 @@ class PackageCache:
 
     Every read syncs first: it reads the revision row (one primary-key read),
     and a change made by any worker drops the cache, so no read after an
-    acknowledged write sees the old data. A reader only stores what it loaded
-    while the cache is still at the revision that reader saw: a slow reader
-    that started before a write cannot put the old dict back after it.
+    acknowledged write sees the old data. With a `probe` (kokai.catalog.db.
+    change_probe: a few microseconds on SQLite) the row is read only when
+    something was committed since the last read. A reader only stores what it
+    loaded while the cache is still at the revision that reader saw: a slow
+    reader that started before a write cannot put the old dict back after it.
     """
 
-    def __init__(self, max_entries: int = 20_000):
+    def __init__(self, max_entries: int = 20_000, probe: Callable[[], int] | None = None):
         self.revision = -1
         self.max_entries = max_entries
+        self.probe = probe
+        self._seen: tuple[int | None, int] = (None, -1)  # (probe, revision) of the last read
+        self._lock = threading.Lock()
         self.by_pk: dict[int, CachedPackage] = {}
         self.by_ref: dict[str, int] = {}
         self.raw_by_obj: dict[int, bytes] = {}
         self._snapshot: dict | None = None
 
     def invalidate(self) -> None:
-        self.revision = -1
-        self._clear()
+        with self._lock:
+            self._seen = (None, -1)
+            self.revision = -1
+            self._clear()
 
     def _clear(self) -> None:
         self.by_pk = {}
@@ -384,11 +392,24 @@ class PackageCache:
     def sync(self, session: Session) -> None:
         """Bring the cache to the database's revision, and remember in the
         session which revision its reads belong to."""
-        revision = current_revision(session)
-        session.info[_SEEN_REVISION] = revision
-        if revision != self.revision or len(self.by_pk) > self.max_entries:
-            self._clear()
-            self.revision = revision
+        seen_probe, seen_revision = self._seen  # one tuple: never half of an update
+        if (
+            self.probe is not None
+            and seen_revision != -1
+            and self.probe() == seen_probe
+            and len(self.by_pk) <= self.max_entries
+        ):
+            session.info[_SEEN_REVISION] = seen_revision  # nothing committed since
+            return
+        with self._lock:  # one full read at a time, so the revision only moves forward
+            # The probe is read before the row: a commit in between is seen next time.
+            probed = self.probe() if self.probe is not None else None
+            revision = current_revision(session)
+            session.info[_SEEN_REVISION] = revision
+            if revision != self.revision or len(self.by_pk) > self.max_entries:
+                self._clear()
+                self.revision = revision
+            self._seen = (probed, revision)
 
     def _current_for(self, session: Session) -> bool:
         """Whether what `session` reads may be stored (see the class docstring)."""

@@ -16,7 +16,9 @@ class ActionError(Exception):
     """Base of the errors an action raises on purpose."""
 
 
-class NotFound(ckanapi_errors.NotFound, ActionError):
+class _MessageError(ActionError):
+    """An error with one message, kept where ckanapi's classes keep it."""
+
     def __init__(self, message: str = ""):
         Exception.__init__(self, message)
         self.message = message
@@ -26,14 +28,12 @@ class NotFound(ckanapi_errors.NotFound, ActionError):
         return self.message
 
 
-class NotAuthorized(ckanapi_errors.NotAuthorized, ActionError):
-    def __init__(self, message: str = ""):
-        Exception.__init__(self, message)
-        self.message = message
-        self.extra_msg = message
+class NotFound(_MessageError, ckanapi_errors.NotFound):
+    pass
 
-    def __str__(self) -> str:
-        return self.message
+
+class NotAuthorized(_MessageError, ckanapi_errors.NotAuthorized):
+    pass
 
 
 class ValidationError(ckanapi_errors.ValidationError, ActionError):
@@ -49,30 +49,13 @@ class ValidationError(ckanapi_errors.ValidationError, ActionError):
         return repr(self.errors)
 
 
-class SearchQueryError(ckanapi_errors.SearchQueryError, ActionError):
-    def __init__(self, message: str):
-        Exception.__init__(self, message)
-        self.message = message
-        self.extra_msg = message
-
-    def __str__(self) -> str:
-        return self.message
+class SearchQueryError(_MessageError, ckanapi_errors.SearchQueryError):
+    pass
 
 
-class SearchError(ckanapi_errors.SearchError, ActionError):
-    def __init__(self, message: str):
-        Exception.__init__(self, message)
-        self.message = message
-        self.extra_msg = message
-
-    def __str__(self) -> str:
-        return self.message
+class SearchError(_MessageError, ckanapi_errors.SearchError):
+    pass
 
 
-class UnknownAction(ckanapi_errors.CKANAPIError, ActionError):
+class UnknownAction(_MessageError, ckanapi_errors.CKANAPIError):
     """No action of that name (over HTTP: 400 "Action name not known")."""
-
-    def __init__(self, message: str):
-        Exception.__init__(self, message)
-        self.message = message
-        self.extra_msg = message

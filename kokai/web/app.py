@@ -44,7 +44,7 @@ from kokai.catalog.dictize import dumps
 from kokai.config import Config
 from kokai.web import dcat_routes, downloads, request_data
 from kokai.web.request_data import InputError
-from kokai.web.security import SecurityHeaders
+from kokai.web.security import NOSNIFF, SecurityHeaders
 from kokai.web.token_guard import TokenGuard, client_key, too_many_body
 
 log = logging.getLogger("kokai.catalog")
@@ -239,34 +239,36 @@ async def dispatch(request: Request, name: str) -> Response:
 
 
 class FastReadPath:
-    """ASGI middleware for the hot path: a GET of a read action is answered
-    here, without building a Starlette request or routing; everything else
-    (POST, JSONP, unknown or write actions, other routes) goes on to the app."""
+    """The hot path: a GET of a read action is answered here, in front of the
+    whole FastAPI stack, without building a Starlette request or routing;
+    everything else (POST, JSONP, unknown or write actions, other routes,
+    bad input) is left to the app (`answered` is False)."""
 
     PREFIXES = ("/api/3/action/", "/api/action/")
 
-    def __init__(self, app, catalog: LocalCatalog, guard: TokenGuard):
-        self.app = app
+    def __init__(self, catalog: LocalCatalog, guard: TokenGuard):
         self.catalog = catalog
         self.guard = guard
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"]
-            for prefix in self.PREFIXES:
-                if path.startswith(prefix):
-                    name = path[len(prefix) :]
-                    if has_action(name) and is_side_effect_free(name):
-                        query = scope["query_string"].decode("latin-1")
-                        try:
-                            data = _multi_dict(request_data.parse_pairs(query))
-                        except InputError:  # the app answers it (400)
-                            break
-                        if "callback" not in data:
-                            await self.answer(scope, send, name, data)
-                            return
-                    break
-        await self.app(scope, receive, send)
+    async def answered(self, scope, send) -> bool:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        path: str = scope["path"]
+        for prefix in self.PREFIXES:
+            if path.startswith(prefix):
+                name = path[len(prefix) :]
+                if not (has_action(name) and is_side_effect_free(name)):
+                    return False
+                query = scope["query_string"].decode("latin-1")
+                try:
+                    data = _multi_dict(request_data.parse_pairs(query))
+                except InputError:  # the app answers it (400)
+                    return False
+                if "callback" in data:
+                    return False
+                await self.answer(scope, send, name, data)
+                return True
+        return False
 
     async def answer(self, scope, send, name: str, data: dict) -> None:
         data.pop("_", None)
@@ -295,6 +297,7 @@ class FastReadPath:
                 "headers": [
                     (b"content-type", JSON_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),
+                    NOSNIFF,
                     *extra,
                 ],
             }
@@ -303,11 +306,19 @@ class FastReadPath:
 
 
 class KokaiApp(FastAPI):
-    """FastAPI with `SecurityHeaders` around the whole stack, Starlette's error
-    middleware included, so that every response says ``nosniff``."""
+    """FastAPI with the fast read path in front of everything, and
+    `SecurityHeaders` around the rest of the stack (Starlette's error
+    middleware included), so that every response says ``nosniff``."""
+
+    fast_read: FastReadPath | None = None
 
     def build_middleware_stack(self):
         return SecurityHeaders(super().build_middleware_stack())
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.fast_read is not None and await self.fast_read.answered(scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(config: Config) -> FastAPI:
@@ -325,7 +336,7 @@ def create_app(config: Config) -> FastAPI:
     app.state.catalog = catalog
     app.state.package_cache = catalog.cache
     app.state.token_guard = TokenGuard()
-    app.add_middleware(FastReadPath, catalog=catalog, guard=app.state.token_guard)
+    app.fast_read = FastReadPath(catalog, app.state.token_guard)
     names = action_names()
     action_doc = "CKAN action: " + ", ".join(names)
     name_param = Path(description=action_doc, json_schema_extra={"enum": names})

@@ -30,28 +30,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from kokai.catalog import auth, storage
 from kokai.catalog.errors import NotAuthorized, NotFound
-from kokai.catalog.models import Package, Resource
 from kokai.catalog.tracking import record_download, record_feed_fetch
+from kokai.vocab.gtfs import GTFS_TAGS, is_gtfs_format
 from kokai.web.http_dates import as_utc, format_http_date, parse_http_date
 from kokai.web.security import content_type_for, file_headers
+from kokai.web.token_guard import client_key
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["downloads"])
 
 CHUNK_SIZE = 256 * 1024
-GTFS_FORMATS = {"gtfs", "gtfs-jp", "gtfs_jp", "gtfsjp"}
-GTFS_TAGS = {"gtfs", "gtfs-jp", "gtfs_jp"}
 DOWNLOAD_CACHE_CONTROL = "public, no-cache"  # caches revalidate, so every download reaches us
 FEED_CACHE_CONTROL = "public, max-age=300"
 VERSION_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -63,7 +61,7 @@ class _Target:
     package_id: str
     resource_id: str
     private: bool
-    resource: Resource
+    resource: dict[str, Any]  # as resource_show returns it
 
 
 # ---------------------------------------------------------------- routes
@@ -85,21 +83,20 @@ def download_resource(
     request: Request, dataset_id: str, resource_id: str, filename: str
 ) -> Response:
     config = request.app.state.config
-    with request.app.state.catalog.session() as session:
-        target = _find_resource(session, request, dataset_id, resource_id)
-        if target is None:
-            return _not_found(request, "Resource not found")
-        resource = target.resource
-        if resource.url_type != "upload":
-            if _is_http_url(resource.url):
-                # A link resource: CKAN redirects; the click still counts as a download.
-                task = _count_download_task(request, target) if request.method == "GET" else None
-                return RedirectResponse(resource.url, status_code=302, background=task)
-            return _not_found(request, "Resource file not found")
-        stored = storage.current_file(config, resource.id) if _safe_id(resource.id) else None
-        if stored is None or unquote(filename) not in _known_filenames(resource, stored):
-            return _not_found(request, "Resource file not found")
-        media_type = content_type_for(resource.format, stored.filename)
+    target = _find_resource(request, dataset_id, resource_id)
+    if target is None:
+        return _not_found(request, "Resource not found")
+    resource = target.resource
+    if resource.get("url_type") != "upload":
+        if _is_http_url(resource.get("url")):
+            # A link resource: CKAN redirects; the click still counts as a download.
+            task = _count_download_task(request, target) if request.method == "GET" else None
+            return RedirectResponse(resource["url"], status_code=302, background=task)
+        return _not_found(request, "Resource file not found")
+    stored = storage.current_file(config, resource["id"]) if _safe_id(resource["id"]) else None
+    if stored is None or unquote(filename) not in _known_filenames(resource, stored):
+        return _not_found(request, "Resource file not found")
+    media_type = content_type_for(resource.get("format"), stored.filename)
     cache_control = PRIVATE_CACHE_CONTROL if target.private else DOWNLOAD_CACHE_CONTROL
     return _file_response(
         request,
@@ -149,21 +146,20 @@ def gtfs_feed_version(request: Request, dataset_id: str, version: str) -> Respon
 
 def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Response:
     config = request.app.state.config
-    with request.app.state.catalog.session() as session:
-        package = _readable_package(session, request, dataset_id)
-        if package is None:
-            return _not_found(request, "Dataset not found")
-        resource = gtfs_feed_resource(package)
-        if resource is None or not _safe_id(resource.id):
-            return _not_found(request, "This dataset has no GTFS feed")
-        stored = (
-            storage.current_file(config, resource.id)
-            if version is None
-            else storage.file_for_version(config, resource.id, version)
-        )
-        if stored is None:
-            return _not_found(request, "GTFS feed version not found")
-        target = _Target(package.id, resource.id, package.private, resource)
+    package = _show_package(request, dataset_id)
+    if package is None:
+        return _not_found(request, "Dataset not found")
+    resource = gtfs_feed_resource(package)
+    if resource is None or not _safe_id(resource["id"]):
+        return _not_found(request, "This dataset has no GTFS feed")
+    stored = (
+        storage.current_file(config, resource["id"])
+        if version is None
+        else storage.file_for_version(config, resource["id"], version)
+    )
+    if stored is None:
+        return _not_found(request, "GTFS feed version not found")
+    target = _Target(package["id"], resource["id"], package["private"], resource)
 
     def count(not_modified: bool) -> BackgroundTask | None:
         if request.method != "GET":
@@ -187,18 +183,19 @@ def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Respon
     )
 
 
-def gtfs_feed_resource(package: Package) -> Resource | None:
-    """A dataset's feed: the first active resource with format GTFS or GTFS-JP,
-    else, in a dataset tagged GTFS, the first whose name or URL ends in ``.zip``."""
-    resources = [r for r in package.resources if r.state == "active"]
+def gtfs_feed_resource(package: dict[str, Any]) -> dict[str, Any] | None:
+    """A dataset's feed (package_show's dict): the first resource with format
+    GTFS or GTFS-JP, else, in a dataset tagged GTFS, the first whose name or URL
+    ends in ``.zip``."""
+    resources = package.get("resources") or []
     for resource in resources:
-        if (resource.format or "").strip().lower() in GTFS_FORMATS:
+        if is_gtfs_format(resource.get("format")):
             return resource
-    tags = {pt.tag.name.lower() for pt in package.package_tags if pt.state == "active"}
+    tags = {(tag.get("name") or "").lower() for tag in package.get("tags") or []}
     if tags & GTFS_TAGS:
         for resource in resources:
-            path = urlsplit(resource.url or "").path
-            if (resource.name or "").lower().endswith(".zip") or path.lower().endswith(".zip"):
+            path = urlsplit(resource.get("url") or "").path.lower()
+            if (resource.get("name") or "").lower().endswith(".zip") or path.endswith(".zip"):
                 return resource
     return None
 
@@ -355,41 +352,36 @@ def _not_found(request: Request, message: str) -> JSONResponse:
 # ---------------------------------------------------------------- lookups and counting
 
 
-def _readable_package(session: Session, request: Request, ref: str) -> Package | None:
-    """An active package by id or name that the caller may read (private ones need a
-    member's token); None otherwise, so that private datasets are not revealed."""
-    package = session.scalar(select(Package).where(Package.id == ref)) or session.scalar(
-        select(Package).where(Package.name == ref)
-    )
-    if package is None or package.state != "active" or package.type != "dataset":
+def _show_package(request: Request, ref: str) -> dict[str, Any] | None:
+    """The dataset as package_show gives it to the caller (anonymous, or the
+    owner of the request's token); None when it does not exist, is not an
+    active dataset or the caller may not see it (private datasets stay hidden)."""
+    token = auth.token_from_headers(request.headers)
+    counted = request.app.state.token_guard.failure_hook(client_key(request.scope))
+    try:
+        package = request.app.state.catalog.run(
+            "package_show", {"id": ref}, token=token, on_unknown_token=counted
+        )
+    except (NotAuthorized, NotFound):
         return None
-    if package.private:
-        token = auth.token_from_headers(request.headers)
-        context = request.app.state.catalog.context(session, token=token)
-        try:
-            auth.check_access("package_show", context, {"id": package.id})
-        except (NotAuthorized, NotFound):
-            return None
+    if package.get("state") != "active" or package.get("type") != "dataset":
+        return None
     return package
 
 
-def _find_resource(
-    session: Session, request: Request, dataset_ref: str, resource_id: str
-) -> _Target | None:
-    package = _readable_package(session, request, dataset_ref)
+def _find_resource(request: Request, dataset_ref: str, resource_id: str) -> _Target | None:
+    package = _show_package(request, dataset_ref)
     if package is None:
         return None
-    resource = session.scalar(
-        select(Resource).where(Resource.id == resource_id, Resource.package_id == package.id)
-    )
-    if resource is None or resource.state != "active":
+    resource = next((r for r in package["resources"] if r["id"] == resource_id), None)
+    if resource is None:
         return None
-    return _Target(package.id, resource.id, package.private, resource)
+    return _Target(package["id"], resource["id"], package["private"], resource)
 
 
-def _known_filenames(resource: Resource, stored: storage.StoredFile) -> set[str]:
+def _known_filenames(resource: dict[str, Any], stored: storage.StoredFile) -> set[str]:
     names = {stored.filename}
-    path = urlsplit(resource.url or "").path
+    path = urlsplit(resource.get("url") or "").path
     if path:
         names.add(unquote(path.rsplit("/", 1)[-1]))
     return names

@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import app_catalog, fresh_sqlite_url, make_config
+from tests.conftest import BACKENDS, module_catalog
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def org(request, tmp_path_factory, sqlite_template):
     """One catalog per backend for the module: the refused writes change nothing,
     and the tests that write use names of their own."""
-    root = tmp_path_factory.mktemp("fields")
-    if request.param == "sqlite":
-        url = fresh_sqlite_url(sqlite_template, root)
-    else:
-        cluster = request.getfixturevalue("postgres_cluster")
-        url = cluster.new_database(template=cluster.template)
-    with app_catalog(make_config(root, url)) as catalog:
+    with module_catalog(request, tmp_path_factory, sqlite_template) as catalog:
         catalog.ok("organization_create", {"name": "sample-city", "title": "サンプル市"})
         catalog.ok("package_create", {"name": "base", "owner_org": "sample-city"})
         catalog.ok("package_create", {"name": "links", "owner_org": "sample-city"})
