@@ -35,8 +35,9 @@ TAG_RE = re.compile(r"[\w \-.]+", re.UNICODE)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-# Integers the database stores (BIGINT): limits, offsets and sizes beyond are refused.
-MAX_INT = 2**63 - 1
+# Integers the database stores (BIGINT): limits, offsets, sizes and search
+# numbers beyond are refused.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 CONTROL_CHARS = "Must not contain control characters (line breaks, tabs, ...)"
 SURROGATES = "Must be valid Unicode text (it contains a lone surrogate)"
 URL_SCHEMES = "Must be an http:// or https:// URL, or a relative link"
@@ -245,26 +246,28 @@ def url_validator(value: Any, step: Step) -> Any:
     return value
 
 
+def asbool(value: Any, default: bool = False) -> bool:
+    """CKAN's asbool: "true", "1", "yes", "on", "t", "y" (any case) are true;
+    None and "" are `default`."""
+    if value is MISSING or value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes", "on", "t", "y")
+
+
 def boolean(value: Any, step: Step) -> bool:
     """CKAN's boolean_validator; lists and dicts are refused."""
     if isinstance(value, list | dict):
         raise Invalid("Must be a boolean")
-    if value is MISSING or value is None or value == "":
-        return False
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes", "on", "t", "y")
+    return asbool(value)
 
 
 def flag(fallback: bool) -> Validator:
     """A lenient boolean, as CKAN's asbool reads list options ("true", "1", "yes", "on")."""
 
     def to_flag(value: Any, step: Step) -> bool:
-        if value is MISSING or value is None or value == "":
-            return fallback
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in ("true", "1", "yes", "on", "t", "y")
+        return asbool(value, fallback)
 
     return to_flag
 
@@ -276,8 +279,8 @@ def int_validator(value: Any, step: Step) -> int:
         number = int(value)
     except (TypeError, ValueError) as exc:
         raise Invalid("Invalid integer") from exc
-    if not -MAX_INT - 1 <= number <= MAX_INT:
-        raise Invalid(f"Must be at most {MAX_INT}")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise Invalid(f"Must be at most {INT64_MAX}")
     return number
 
 

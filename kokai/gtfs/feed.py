@@ -278,14 +278,13 @@ def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.nd
     is_data = rec > first
     bad_length = is_data & ~blank & (fields != n_columns)
     bad_rows = np.flatnonzero(bad_length)
-    for k, i in enumerate(bad_rows[:MAX_FINDINGS_PER_CODE]):
-        finding = INVALID_ROW_LENGTH.finding(
+    sample = [
+        INVALID_ROW_LENGTH.finding(
             path=name, row=int(line_of[i]), row_length=int(fields[i]), header_length=n_columns
         )
-        if k < MAX_FINDINGS_PER_CODE - 1:
-            findings.append(finding)
-        else:  # the last one kept; the rest are only counted
-            findings.add_count(finding, len(bad_rows) - k)
+        for i in bad_rows[:MAX_FINDINGS_PER_CODE]
+    ]
+    findings.add_sample(sample, len(bad_rows))  # the rest are only counted
     # Blank lines at the end of a file are common and harmless; others are reported.
     last_content = int(np.flatnonzero(~blank)[-1])
     for i in np.flatnonzero(is_data & blank & (rec < last_content)):

@@ -118,6 +118,4 @@ def emit_each(
         return
     room = MAX_FINDINGS_PER_CODE - out.kept[(path, rule.code, rule.severity)]
     built = [build(record) for record in failing.head(max(room, 1)).iter_rows(named=True)]
-    for finding in built[:-1]:
-        out.append(finding)
-    out.add_count(built[-1], n - len(built) + 1)
+    out.add_sample(built, n)

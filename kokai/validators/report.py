@@ -211,14 +211,6 @@ class Findings(list):
             first = sample[0]
             self.counts[(first.path, first.code, first.severity)] += total - len(sample)
 
-    def add_count(self, finding: Finding, total: int) -> None:
-        """Record `total` occurrences of a problem, keeping `finding` as the example
-        (for checks that count a whole column at once)."""
-        if total <= 0:
-            return
-        self.append(finding)
-        self.counts[(finding.path, finding.code, finding.severity)] += total - 1
-
 
 @dataclass
 class Source:

@@ -42,14 +42,6 @@ def list_params(data: dict, context: Any) -> tuple[int | None, int]:
     return clean.get("limit"), clean.get("offset", 0)
 
 
-def as_bool(value: Any, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes", "on", "t", "y")
-
-
 def guess_format(filename: str | None, url: str | None) -> str:
     name = (filename or url or "").rsplit("?", 1)[0]
     suffix = name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else ""

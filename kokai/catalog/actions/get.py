@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kokai.catalog import auth, search
 from kokai.catalog.actions import action, action_names, get_action
-from kokai.catalog.actions.common import as_bool, count_datasets, list_params, validated
+from kokai.catalog.actions.common import count_datasets, list_params, validated
 from kokai.catalog.auth import check_access
 from kokai.catalog.context import Context
 from kokai.catalog.dictize import CachedPackage, group_dictize, user_dictize, with_tracking
@@ -18,6 +18,7 @@ from kokai.catalog.licenses import LICENSES
 from kokai.catalog.lookups import get_group, get_resource, get_user, ref_param
 from kokai.catalog.models import Group, Member, Package, PackageTag, Tag, User
 from kokai.catalog.schema import group_list_schema
+from kokai.catalog.validation import asbool
 
 CKAN_VERSION = "2.12.0"
 
@@ -180,10 +181,10 @@ def _show_group(context: Context, data_dict: dict, is_organization: bool) -> dic
     count = count_datasets(session, [group.id], is_organization).get(group.id, 0)
     out = group_dictize(
         group,
-        package_count=count if as_bool(data_dict.get("include_dataset_count"), True) else None,
-        include_extras=as_bool(data_dict.get("include_extras"), True),
+        package_count=count if asbool(data_dict.get("include_dataset_count"), True) else None,
+        include_extras=asbool(data_dict.get("include_extras"), True),
     )
-    if as_bool(data_dict.get("include_users"), False):
+    if asbool(data_dict.get("include_users"), False):
         rows = session.execute(
             select(User.id, User.name, Member.capacity)
             .join(Member, Member.user_id == User.id)
@@ -194,7 +195,7 @@ def _show_group(context: Context, data_dict: dict, is_organization: bool) -> dic
             {"id": uid, "name": name, "display_name": name, "capacity": capacity}
             for uid, name, capacity in rows
         ]
-    if as_bool(data_dict.get("include_datasets"), False):
+    if asbool(data_dict.get("include_datasets"), False):
         field = "organization" if is_organization else "groups"
         found = package_search(
             context,
@@ -253,7 +254,7 @@ def tag_list(context: Context, data_dict: dict) -> list:
         Tag.vocabulary_id == vocabulary if vocabulary else Tag.vocabulary_id.is_(None)
     )
     tags = list(session.scalars(stmt))
-    if as_bool(data_dict.get("all_fields")):
+    if asbool(data_dict.get("all_fields")):
         return [
             {"display_name": t.name, "id": t.id, "name": t.name, "vocabulary_id": t.vocabulary_id}
             for t in tags

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kokai.catalog.auth import auth_function, can_edit_org, is_sysadmin, refuse
+from kokai.catalog.auth.update import resource_update
 from kokai.catalog.context import Context
-from kokai.catalog.lookups import get_package, get_resource, ref_param
+from kokai.catalog.lookups import get_package, ref_param
 
 
 @auth_function
@@ -25,8 +26,5 @@ def dataset_purge(context: Context, data_dict: dict) -> None:
 
 @auth_function
 def resource_delete(context: Context, data_dict: dict) -> None:
-    """Whoever may edit the resource's dataset."""
-    resource = get_resource(context.session, ref_param(data_dict, "id"))
-    package = get_package(context.session, resource.package_id)
-    if not can_edit_org(context, package.owner_org):
-        raise refuse(context, f"edit package {package.name}")
+    """As resource_update: whoever may edit the resource's dataset."""
+    resource_update(context, data_dict)

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kokai.catalog.errors import SearchQueryError, ValidationError
+from kokai.catalog.validation import INT64_MAX, INT64_MIN, asbool
 
 ROWS_MAX = 1000
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 DEFAULT_SORT = "score desc, metadata_modified desc"
 SEARCH_PARAMS = {
     "q", "fq", "fq_list", "sort", "rows", "start", "facet", "facet.field", "facet.limit",
@@ -47,12 +47,6 @@ class SearchRequest:
     include_private: bool = False
     include_drafts: bool = False
     include_deleted: bool = False
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes", "on", "t", "y")
 
 
 def _integer(value: Any) -> int | None:
@@ -141,7 +135,7 @@ def parse_search_request(data: dict) -> SearchRequest:
         sort = DEFAULT_SORT
     rows = min(_as_int(errors, "rows", data.get("rows"), 10), ROWS_MAX)
     start = _as_int(errors, "start", data.get("start"), 0)
-    facet_on = _as_bool(data.get("facet", "true"))
+    facet_on = asbool(data.get("facet", "true"))
     facet_fields = _as_list(errors, "facet.field", data.get("facet.field")) if facet_on else []
     facet_limit = _as_int(errors, "facet.limit", data.get("facet.limit"), 50, minimum=None)
     facet_mincount = _as_int(errors, "facet.mincount", data.get("facet.mincount"), 1)
@@ -169,7 +163,7 @@ def parse_search_request(data: dict) -> SearchRequest:
         facet_limit=facet_limit,
         facet_mincount=facet_mincount,
         fl=fl,
-        include_private=_as_bool(data.get("include_private", False)),
-        include_drafts=_as_bool(data.get("include_drafts", False)),
-        include_deleted=_as_bool(data.get("include_deleted", False)),
+        include_private=asbool(data.get("include_private", False)),
+        include_drafts=asbool(data.get("include_drafts", False)),
+        include_deleted=asbool(data.get("include_deleted", False)),
     )

@@ -32,8 +32,7 @@ from kokai.catalog.models import (
 )
 from kokai.catalog.search.index import bigrams, normalize
 from kokai.catalog.search.query import Node, check_term, parse_date
-
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+from kokai.catalog.validation import INT64_MAX, INT64_MIN
 
 EXACT_COLUMNS = {
     "id": Package.id,
