@@ -18,8 +18,18 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.to
 	$(UV) sync --frozen
 	touch $@
 
+# Publish the demo city (a second run says nothing changed), import a made-up
+# access log labelled DEMO for the metrics, list freshness alerts, build the
+# site when the builder exists, then serve on 127.0.0.1:8000.
 demo: setup
-	$(BIN)/kokai validate datasets/*/
+	$(BIN)/kokai publish
+	$(BIN)/python datasets/_demo_access_log.py _data/demo-access-log.DEMO.log.gz
+	$(BIN)/kokai metrics import-log --demo _data/demo-access-log.DEMO.log.gz
+	$(BIN)/kokai metrics report
+	$(BIN)/kokai status || true
+	@if $(BIN)/kokai site --help >/dev/null 2>&1; then $(BIN)/kokai site build; \
+	  else echo "（公開サイトの生成はまだありません / the static site builder is not built yet）"; fi
+	$(BIN)/kokai serve --host 127.0.0.1 --port 8000
 
 # PostgreSQL server binaries for the catalog tests (the tests start a throwaway cluster).
 postgres:
@@ -37,6 +47,7 @@ bench: setup
 	$(BIN)/python bench/validate_table.py
 	$(BIN)/python bench/gtfs_validate.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/publish.py
 
 clean:
 	rm -rf $(VENV) .tools _data _site .pytest_cache

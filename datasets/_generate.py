@@ -747,7 +747,7 @@ def main() -> None:
 このデータは架空の市のデモデータです。
 """,
         keywords=["防災", "避難場所", "指定緊急避難場所", "自治体標準オープンデータセット", "指定緊急避難場所一覧"],
-        resources=[{"name": "evacuation-sites", "path": "evacuation_sites.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "evacuation-sites"}],
+        resources=[{"name": "evacuation-sites", "description": "指定緊急避難場所の一覧（1行1か所、39列）。災害種別ごとに避難できる場所を1で示します", "path": "evacuation_sites.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "evacuation-sites"}],
         **bousai,
     )
 
@@ -762,7 +762,7 @@ def main() -> None:
 このデータは架空の市のデモデータです。
 """,
         keywords=["防災", "避難所", "指定避難所", "福祉避難所"],
-        resources=[{"name": "shelters", "path": "shelters.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "gsi-shelters"}],
+        resources=[{"name": "shelters", "description": "指定避難所の一覧（国土地理院の10列の形式）。要配慮者の受入対象者ごとに1行です", "path": "shelters.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "gsi-shelters"}],
         **bousai,
     )
 
@@ -776,8 +776,8 @@ def main() -> None:
 市民課が毎年10月1日現在の人数で更新します。利用するときは「出典：{CITY}オープンデータ（地域・年齢別人口）」と表示してください。
 このデータは架空の市のデモデータです。
 """,
-        keywords=["人口", "統計", "年齢別人口", "自治体標準オープンデータセット", "地域・年齢別人口"],
-        resources=[{"name": "population", "path": "population_by_area_age.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "population-by-area-age"}],
+        keywords=["人口", "統計", "年齢別人口", "自治体標準オープンデータセット", "地域別人口"],
+        resources=[{"name": "population", "description": "町字ごとの男女別・5歳階級別の人口（2026年10月1日現在）", "path": "population_by_area_age.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "population-by-area-age"}],
         organization="shiomi-city-shimin", frequency="毎年",
     )
 
@@ -792,7 +792,7 @@ def main() -> None:
 このデータは架空の市のデモデータです。
 """,
         keywords=["公共施設", "図書館", "公民館", "自治体標準オープンデータセット", "公共施設一覧"],
-        resources=[{"name": "public-facilities", "path": "public_facilities.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "public-facilities"}],
+        resources=[{"name": "public-facilities", "description": "市の公共施設の一覧（1行1施設、35列）。住所・緯度経度・電話番号・開館時間を含みます", "path": "public_facilities.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": "public-facilities"}],
         organization="shiomi-city-johoseisaku", frequency="随時",
     )
 
@@ -807,7 +807,7 @@ def main() -> None:
 このデータは架空の市のデモデータです。
 """,
         keywords=["交通", "コミュニティバス", "GTFS", "GTFS-JP", "標準的なバス情報フォーマット", "時刻表"],
-        resources=[{"name": "community-bus-gtfs", "path": "feed", "format": "gtfs", "encoding": "utf-8"}],
+        resources=[{"name": "community-bus-gtfs", "description": "しおかぜバス3路線の停留所・経路・時刻表・運賃（GTFS-JP 第3版、zip で配布）", "path": "feed", "format": "gtfs", "encoding": "utf-8"}],
         organization="shiomi-city-kikaku", frequency="随時",
     )
     print(f"{CITY} ({LGCODE}, 法人番号 {HOUJIN}): wrote 5 datasets; GTFS {figures}")

@@ -83,6 +83,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feed", metavar="FEED")
     p.add_argument("output", metavar="OUT")
 
+    p = sub.add_parser("publish", help="データセットを検証し、通ったものを公開する")
+    p.add_argument("folders", nargs="*", metavar="DATASET_DIR", help="default: datasets/ の全フォルダ")
+    p.add_argument("--by", help="公開する人の名前 (default: OS のユーザー名)")
+    p.add_argument("--date", type=_iso_date, help="GTFS の運行期間を確かめる基準日 (default: today)")
+    _add_output_options(p, formats=("text", "json"))
+    p = sub.add_parser("history", help="公開の記録（版・日時・公開した人・変更点）")
+    p.add_argument("dataset", nargs="?", help="データセット名 (default: すべて)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = sub.add_parser("rollback", help="以前の版を、同じ検査を通して公開し直す")
+    p.add_argument("dataset", help="データセット名")
+    p.add_argument("version", type=int, help="戻す版の番号 (kokai history で確認)")
+    p.add_argument("--by", help="公開する人の名前 (default: OS のユーザー名)")
+    p.add_argument("--date", type=_iso_date, help="GTFS の運行期間を確かめる基準日 (default: today)")
+    _add_output_options(p, formats=("text", "json"))
+
+    p = sub.add_parser(
+        "status", help="更新の遅れ・GTFS の運行期間の終了・拒否された公開 (あれば exit 1)",
+        description="終了コード: 0 対応が必要なものなし / 1 更新の遅れ・運行期間の終了（30 日以内を含む）・"
+        "最後の公開が拒否されたデータセットのどれかがある / 2 設定やデータベースの問題",
+    )  # fmt: skip
+    p.add_argument("--date", type=_iso_date, help="基準日 (default: 今。指定するとその日の 0 時・日本時間)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p = sub.add_parser("quality", help="データセットの品質スコア (udata の 9 項目・検証・5つ星)")
+    p.add_argument("dataset", nargs="?", help="データセット名 (default: すべて)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
     p = sub.add_parser("serve", help="カタログ (CKAN 互換 API) を起動する")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -101,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = token.add_parser("create", help="API トークンを発行する（一度だけ表示）")
     p.add_argument("name", help="利用者名")
     p.add_argument("--label", default="cli", help="トークンの名前")
+    _add_reuse_metrics_parsers(sub)
     return parser
 
 
@@ -183,9 +210,123 @@ def cmd_gtfs(args, config) -> int:
     return EXIT_OK
 
 
+def _dataset_folders(args, config) -> list[Path]:
+    if args.folders:
+        folders = [Path(f) for f in args.folders]
+        missing = [str(f) for f in folders if not f.is_dir()]
+        if missing:
+            raise KokaiError(f"フォルダがありません / no such folder: {', '.join(missing)}")
+        return folders
+    root = Path(config.datasets_dir)
+    if not root.is_dir():
+        raise KokaiError(f"データセットのフォルダ {root} がありません / no datasets folder: {root}")
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def _publisher(args, config):
+    import getpass
+
+    from kokai.catalog.client import LocalCatalog
+    from kokai.publish.pipeline import Publisher
+
+    return Publisher(LocalCatalog(config).as_site(), by=args.by or getpass.getuser(), today=args.date)
+
+
+def _progress_printer():
+    """A one-line progress display on a terminal (stderr); nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(index: int, total: int, name: str) -> None:
+        end = "\n" if index == total else ""
+        print(f"\r\033[K[{index}/{total}] {name}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_publish(args, config) -> int:
+    from kokai.publish.render import render_outcomes
+
+    outcomes = _publisher(args, config).publish(_dataset_folders(args, config), _progress_printer())
+    code = EXIT_INVALID if any(o.status == "refused" for o in outcomes) else EXIT_OK
+    _write(render_outcomes(outcomes, args.format, args.lang))
+    return code
+
+
+def cmd_history(args, config) -> int:
+    from kokai.catalog.client import LocalCatalog
+    from kokai.publish.render import render_history
+
+    query = {"id": args.dataset} if args.dataset else {}
+    records = LocalCatalog(config).as_site().action.publish_record_list(**query)
+    if args.dataset and not records:
+        raise KokaiError(f"データセット '{args.dataset}' の公開の記録はありません / no publish record of {args.dataset}")
+    _write(render_history(records, args.format))
+    return EXIT_OK
+
+
+def cmd_rollback(args, config) -> int:
+    from kokai.catalog.errors import NotFound
+    from kokai.publish.render import render_outcomes
+
+    try:
+        outcome = _publisher(args, config).rollback(args.dataset, args.version)
+    except NotFound:
+        raise KokaiError(
+            f"データセット '{args.dataset}' の版 {args.version} はありません。`kokai history {args.dataset}` で"
+            f"版を確認してください / no version {args.version} of {args.dataset}"
+        ) from None
+    _write(render_outcomes([outcome], args.format, args.lang))
+    return EXIT_INVALID if outcome.status == "refused" else EXIT_OK
+
+
+def cmd_status(args, config) -> int:
+    """`kokai status`: exit 1 when anything needs staff (kokai/publish/freshness.py), else 0."""
+    from datetime import UTC, datetime, time
+
+    from kokai.catalog.client import LocalCatalog
+    from kokai.publish.freshness import (
+        JST,
+        catalog_state,
+        freshness_alerts,
+        render_status,
+        status_exit_code,
+    )
+
+    now = datetime.combine(args.date, time(0, 0), JST) if args.date else datetime.now(UTC)
+    packages, records = catalog_state(LocalCatalog(config).as_site())
+    alerts = freshness_alerts(packages, records, now)
+    _write(render_status(alerts, now=now, datasets=len(packages), fmt=args.format))
+    return status_exit_code(alerts)
+
+
+def cmd_quality(args, config) -> int:
+    """`kokai quality [DATASET]`: the stored `kokai_quality` of each dataset (its
+    timeliness decided again now), or a score computed now when none is stored."""
+    from kokai.catalog.client import LocalCatalog
+    from kokai.catalog.errors import NotFound
+    from kokai.publish.quality import catalog_qualities, render_qualities
+
+    try:
+        results = catalog_qualities(LocalCatalog(config).as_site(), args.dataset)
+    except NotFound:
+        raise KokaiError(
+            f"データセット '{args.dataset}' はカタログにありません。名前を確かめてください"
+            f"（公開済みの一覧: `kokai history`） / no such dataset: {args.dataset}"
+        ) from None
+    _write(render_qualities(results, args.format))
+    return EXIT_OK
+
+
 def cmd_serve(args, config) -> int:
     from kokai.web.server import serve
 
+    base = f"http://{args.host}:{args.port}"
+    print(f"カタログ API / CKAN Action API: {base}/api/3/action/package_list")
+    print(f"データセットの一覧 / datasets:   {base}/api/3/action/package_search?rows=20")
+    print(f"DCAT カタログ / DCAT catalog:    {base}/catalog.jsonld")
+    print(f"API の説明 / API docs:           {base}/docs")
+    print("止めるには Ctrl+C / press Ctrl+C to stop", flush=True)
     serve(config, host=args.host, port=args.port)
     return EXIT_OK
 
@@ -258,15 +399,250 @@ def cmd_token(args, config) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- reuses (活用事例) and metrics
+
+REUSE_TYPE_CHOICES = ("app", "visualization", "article", "api", "service", "other")
+_REUSE_FIELDS = {
+    "url": "URL", "datasets": "データセット", "name": "名前", "title": "タイトル",
+    "reuse_type": "種類", "contact": "連絡先", "notes": "説明", "moderation_state": "承認",
+    "package_id": "データセット",
+}  # fmt: skip
+
+
+def _add_reuse_metrics_parsers(sub) -> None:
+    reuse = sub.add_parser("reuse", help="活用事例（二次利用）の登録・一覧・承認").add_subparsers(
+        dest="reuse_command", required=True, parser_class=_Parser
+    )
+    p = reuse.add_parser("add", help="活用事例を登録する（承認されるまで公開されません）")
+    p.add_argument("--title", required=True, help="タイトル")
+    p.add_argument("--url", required=True, help="http:// か https:// の URL（登録済みの活用事例と重複不可）")
+    p.add_argument("--type", dest="reuse_type", required=True, choices=REUSE_TYPE_CHOICES, help="種類")
+    p.add_argument("--dataset", dest="datasets", action="append", default=[], metavar="NAME",
+                   help="利用しているデータセットの名前（繰り返して複数指定）")  # fmt: skip
+    p.add_argument("--description", help="説明")
+    p.add_argument("--contact", help="連絡先（承認する職員だけが見ます。公開されません）")
+    p.add_argument("--name", help="活用事例の名前（英小文字・数字・-_; default: URL から作ります）")
+    p = reuse.add_parser("list", help="活用事例の一覧（default: 承認済みのみ）")
+    p.add_argument("--all", action="store_true", help="承認待ち・却下も表示する")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    for command, text in (("approve", "承認して公開する"), ("reject", "却下する（公開しない）")):
+        p = reuse.add_parser(command, help=text)
+        p.add_argument("ref", metavar="URL_OR_NAME", help="活用事例の URL または名前")
+
+    metrics = sub.add_parser("metrics", help="利用状況 (KPI) のレポートとアクセスログの取り込み")
+    metrics = metrics.add_subparsers(dest="metrics_command", required=True, parser_class=_Parser)
+    p = metrics.add_parser("report", help="公開データセット数・ダウンロード数・GTFS 取得・二次利用件数")
+    p.add_argument("--from", dest="start", metavar="YYYY-MM[-DD]", help="期間の始まり (default: 11か月前の1日)")
+    p.add_argument("--to", dest="end", metavar="YYYY-MM[-DD]", help="期間の終わり (default: 今日)")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                   help="csv は Excel で開ける UTF-8 (BOM 付き)")  # fmt: skip
+    p = metrics.add_parser("import-log", help="Web サーバーのアクセスログ (combined 形式、.gz も可) からダウンロード数を取り込む")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--demo", action="store_true", help="デモ用に生成したログとして記録する（レポートに表示されます）")
+    p.add_argument("--path-prefix", help="ダウンロード URL の前に付くパス (default: kokai.toml の site.url のパス)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _validation_message(errors: dict) -> str:
+    lines = []
+    for key, messages in errors.items():
+        items = messages if isinstance(messages, list) else [messages]
+        for message in items:
+            lines.append(f"  {_REUSE_FIELDS.get(key, key)}: {message}")
+    return "\n".join(lines)
+
+
+def _reuse_text(item: dict, details: bool) -> str:
+    from kokai.catalog.reuses import MODERATION_LABELS, REUSE_TYPE_LABELS
+
+    state = MODERATION_LABELS.get(item["moderation_state"], item["moderation_state"])
+    kind = REUSE_TYPE_LABELS.get(item["reuse_type"], item["reuse_type"])
+    lines = [f"[{state}] {item['title'] or item['name']} ({kind}) {item['url'] or '(URL なし)'}"]
+    datasets = ", ".join(d["name"] for d in item["datasets"]) or "(なし)"
+    lines.append(f"    データセット: {datasets}")
+    if details:
+        lines.append(f"    名前: {item['name']}  連絡先: {item.get('contact') or '-'}")
+    return "\n".join(lines)
+
+
+def cmd_reuse(args, config) -> int:
+    """`kokai reuse add|list|approve|reject`: reuse_create, reuse_list, reuse_moderate as the site."""
+    import json
+
+    from kokai.catalog.client import LocalCatalog
+    from kokai.catalog.errors import NotFound, ValidationError
+
+    site = LocalCatalog(config).as_site()
+    if args.reuse_command == "add":
+        data = {"title": args.title, "url": args.url, "reuse_type": args.reuse_type,
+                "datasets": args.datasets, "notes": args.description, "contact": args.contact}  # fmt: skip
+        if args.name:
+            data["name"] = args.name
+        try:
+            created = site.action.reuse_create(**data)
+        except ValidationError as exc:
+            raise KokaiError(
+                "活用事例を登録できません / cannot register the reuse:\n" + _validation_message(exc.errors)
+            ) from None
+        _write(
+            f"活用事例「{created['title']}」({created['name']}) を登録しました。承認待ちです。"
+            f"公開するには: kokai reuse approve {created['url']}"
+        )
+        return EXIT_OK
+    if args.reuse_command == "list":
+        items = site.action.reuse_list(**({} if args.all else {"moderation_state": "approved"}))
+        if args.format == "json":
+            _write(json.dumps(items, ensure_ascii=False, indent=2))
+        elif not items:
+            _write("活用事例はありません" if args.all else "承認済みの活用事例はありません（--all で承認待ちも表示）")
+        else:
+            _write("\n".join(_reuse_text(item, details=args.all) for item in items))
+        return EXIT_OK
+    state = "approved" if args.reuse_command == "approve" else "rejected"
+    try:
+        shown = site.action.reuse_moderate(id=args.ref, moderation_state=state)
+    except NotFound:
+        raise KokaiError(
+            f"活用事例 '{args.ref}' が見つかりません。`kokai reuse list --all` で URL か名前を確かめてください"
+            f" / no such reuse: {args.ref}"
+        ) from None
+    except ValidationError as exc:
+        raise KokaiError(
+            f"活用事例 '{args.ref}' を{'承認' if state == 'approved' else '却下'}できません / cannot "
+            f"moderate the reuse:\n" + _validation_message(exc.errors),
+            exit_code=EXIT_INVALID,
+        ) from None
+    done = "承認しました。公開されます" if state == "approved" else "却下しました。公開されません"
+    _write(f"活用事例「{shown['title'] or shown['name']}」({shown['url']}) を{done}。")
+    return EXIT_OK
+
+
+def _write_bytes(data: bytes) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _file_progress(name: str):
+    """Progress of one file on a terminal (stderr); None when stderr is not one."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        print(f"\r\033[K{name}: 読み込み中 {percent}%", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _import_summary(result: dict) -> str:
+    name = result["name"]
+    if result["already_imported"]:
+        previous = result["previous"]
+        return (
+            f"{name}: 取り込み済みです（同じ内容のファイル {previous['name']} を {previous['imported'][:10]}"
+            f" に取り込みました）。数えません / already imported"
+        )
+    days = f"（{result['first_day']}〜{result['last_day']}）" if result["first_day"] else ""
+    lines = [
+        f"{name}: {result['lines']:,} 行を読み、ダウンロード {result['downloads_added']:,} 件、"
+        f"GTFS フィードの取得 {result['feed_fetches_added']:,} 回・確認 {result['feed_checks_added']:,} 回を"
+        f"追加しました{days}"
+    ]
+    if result["unreadable"]:
+        shown = ", ".join(str(n) for n in result["unreadable_lines"])
+        more = " ほか" if result["unreadable"] > len(result["unreadable_lines"]) else ""
+        lines.append(
+            f"  読めない行 (combined 形式ではない): {result['unreadable']:,} 行（行 {shown}{more}）"
+            f" / unreadable lines: {result['unreadable']}"
+        )
+    if result["unknown"]:
+        lines.append(f"  カタログにないデータセット・リソースへのアクセス: {result['unknown']:,} 件（数えません）")
+    if result["days_beyond_retention"]:
+        lines.append(
+            f"  注意: {result['days_beyond_retention']} 日分は照合用の鍵の保存期間より古い日です。"
+            "これらの日を含む別のログを後で取り込むと二重に数えられます（同じファイルは何度でも1回だけです）"
+        )
+    if result["demo"]:
+        lines.append("  デモデータとして記録しました（metrics report に表示されます）")
+    return "\n".join(lines)
+
+
+def cmd_metrics(args, config) -> int:
+    """`kokai metrics report` (metrics_report) and `kokai metrics import-log`
+    (kokai.catalog.access_log.parse_log, then access_log_import), as the site."""
+    import json
+
+    from kokai.catalog.client import LocalCatalog
+    from kokai.catalog.errors import ValidationError
+
+    site = LocalCatalog(config).as_site()
+    if args.metrics_command == "report":
+        from kokai.metrics_render import render_report
+
+        query = {key: value for key, value in (("from", args.start), ("to", args.end)) if value}
+        try:
+            report = site.action.metrics_report(**query)
+        except ValidationError as exc:
+            raise KokaiError("期間の指定が正しくありません / invalid period:\n" + _validation_message(exc.errors)) from None
+        text = render_report(report, args.format)
+        if args.format == "csv":
+            _write_bytes(text.encode("utf-8"))
+        else:
+            _write(text)
+        return EXIT_OK
+
+    import gzip
+    import zlib
+
+    from kokai.catalog.access_log import parse_log, site_path_prefix
+
+    paths = [Path(name) for name in args.files]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise KokaiError(f"ファイルがありません / no such file: {', '.join(missing)}")
+    prefix = site_path_prefix(config.site_url) if args.path_prefix is None else args.path_prefix.rstrip("/")
+    results = []
+    code = EXIT_OK
+    for path in paths:
+        progress = _file_progress(path.name)
+        try:
+            parsed = parse_log(path, prefix=prefix, progress=progress)
+        except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise KokaiError(f"{path}: ログを読めません / cannot read the log: {exc}") from None
+        finally:
+            if progress is not None:
+                print("\r\033[K", end="", file=sys.stderr, flush=True)
+        result = site.action.access_log_import(log=parsed, demo=args.demo)
+        results.append(result)
+        if result["lines"] and result["unreadable"] == result["lines"]:
+            code = EXIT_INVALID  # not one line was combined format: the wrong kind of log
+    if args.format == "json":
+        _write(json.dumps({"files": results}, ensure_ascii=False, indent=2))
+    else:
+        _write("\n".join(_import_summary(result) for result in results))
+    return code
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "fix": cmd_fix,
     "schemas": cmd_schemas,
     "rules": cmd_rules,
     "gtfs": cmd_gtfs,
+    "publish": cmd_publish,
+    "history": cmd_history,
+    "rollback": cmd_rollback,
+    "status": cmd_status,
+    "quality": cmd_quality,
     "serve": cmd_serve,
     "user": cmd_user,
     "token": cmd_token,
+    "reuse": cmd_reuse,
+    "metrics": cmd_metrics,
 }
 
 

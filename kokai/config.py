@@ -1,6 +1,6 @@
 """kokai.toml: one file at the root of a city's data repository.
 
-Secrets (remote CKAN API token) come only from the environment.
+Secrets (remote CKAN API token, S3 credentials) come only from the environment.
 """
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ class Config:
     site_url: str = "http://127.0.0.1:8000"
     database_url: str = ""
     storage_dir: Path = Path("_data/storage")
+    # [storage] url: a folder or s3://bucket/prefix; empty: storage_dir (see storage_location)
+    storage_url: str = ""
+    # [storage] endpoint_url: an S3-compatible server's URL (MinIO, ...); empty: AWS's own
+    s3_endpoint_url: str = ""
     datasets_dir: Path = Path("datasets")
     site_dir: Path = Path("_site")
     remote_ckan_url: str = ""
+    # [organizations]: department id → its Japanese name, e.g. shiomi-city-bousai = "危機管理課"
+    organizations: dict[str, str] = field(default_factory=dict)
 
     @property
     def remote_ckan_token(self) -> str:
@@ -43,6 +49,25 @@ class Config:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.root / '_data' / 'catalog.sqlite3').as_posix()}"
+
+    @property
+    def storage_location(self) -> str:
+        """Where stored files go: `s3://bucket/prefix`, or a local folder (absolute).
+        KOKAI_STORAGE_URL wins over [storage] url, which wins over storage_dir."""
+        location = os.environ.get("KOKAI_STORAGE_URL") or self.storage_url
+        if not location:
+            return str(self.root / self.storage_dir)
+        if location.startswith("s3://"):
+            return location
+        if location.startswith("file://"):
+            location = location.removeprefix("file://")
+        return str(self.root / Path(location).expanduser())
+
+    @property
+    def s3_endpoint(self) -> str:
+        """The S3 API endpoint (KOKAI_S3_ENDPOINT_URL wins); empty: AWS's default.
+        Credentials and region are boto3's standard AWS_* variables, never in kokai.toml."""
+        return os.environ.get("KOKAI_S3_ENDPOINT_URL") or self.s3_endpoint_url
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -69,6 +94,7 @@ def load_config(path: Path | None = None) -> Config:
     site = data.get("site", {})
     catalog = data.get("catalog", {})
     remote = data.get("remote", {})
+    storage = data.get("storage", {})
     bbox = city.get("bbox")
     if bbox is not None and (len(bbox) != 4 or not all(isinstance(v, int | float) for v in bbox)):
         raise ConfigError(f"{path}: city.bbox は [最小経度, 最小緯度, 最大経度, 最大緯度] の4つの数値です")
@@ -80,7 +106,10 @@ def load_config(path: Path | None = None) -> Config:
         site_url=site.get("url", Config.site_url).rstrip("/"),
         database_url=catalog.get("database_url", ""),
         storage_dir=root / catalog.get("storage_dir", "_data/storage"),
+        storage_url=str(storage.get("url", "")),
+        s3_endpoint_url=str(storage.get("endpoint_url", "")),
         datasets_dir=root / data.get("datasets_dir", "datasets"),
         site_dir=root / site.get("dir", "_site"),
         remote_ckan_url=remote.get("ckan_url", ""),
+        organizations={str(k): str(v) for k, v in data.get("organizations", {}).items()},
     )

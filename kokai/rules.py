@@ -25,6 +25,7 @@ RULE_MODULES: tuple[str, ...] = (
     "kokai.validators.table",
     "kokai.validators.table_schema.rules",
     "kokai.validators.japanese.rules",
+    "kokai.validators.personal_data.rules",
     "kokai.validators.datapackage",
     "kokai.validators.fix",
     # GTFS and GTFS-JP
@@ -44,6 +45,8 @@ RULE_MODULES: tuple[str, ...] = (
     "kokai.gtfs.jp.translations",
     "kokai.gtfs.jp.files",
     "kokai.gtfs.jp.network",
+    # the publish gate
+    "kokai.publish.gate",
 )
 
 

@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -29,11 +30,12 @@ from sqlalchemy.orm import Session
 
 from kokai.catalog import auth, storage
 from kokai.catalog.actions import resolve
+from kokai.catalog.blobs import BlobStore, blob_store
 from kokai.catalog.context import Context
 from kokai.catalog.db import change_probe, get_engine, session_scope, sessionmaker_for, writer
 from kokai.catalog.dictize import PackageCache, dumps
 from kokai.catalog.errors import NotAuthorized, UnknownAction, ValidationError
-from kokai.catalog.models import Resource, User
+from kokai.catalog.models import User
 from kokai.catalog.validation import surrogate_errors
 from kokai.config import Config
 
@@ -225,34 +227,30 @@ class LocalCatalog:
     @contextmanager
     def write_session(self) -> Iterator[Session]:
         """A write transaction: it holds the catalog's write lock from its first
-        statement (kokai.catalog.db), commits when the block ends, then makes
-        the files it stored current and drops the cache; on an exception it
-        rolls back and deletes the files it stored."""
+        statement (kokai.catalog.db), commits when the block ends and drops the
+        cache; on an exception it rolls back. Uploaded files are recorded in it
+        too (kokai.catalog.storage), so its commit is their only commit point."""
         session = self.sessions(bind=writer(self.engine))
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
-            storage.discard(session.info.pop(storage.PENDING_KEY, []))
             raise
-        else:
-            stored = session.info.pop(storage.PENDING_KEY, [])
         finally:
             session.close()
-        storage.confirm(stored)
         self.cache.invalidate()
 
-    def sweep_storage(self) -> tuple[int, int]:
-        """Settle uploads left pending by a process that died before its write
-        committed (kokai.catalog.storage.sweep); (confirmed, deleted)."""
-        with self.session() as session:
+    @property
+    def blobs(self) -> BlobStore:
+        """The blob store of this catalog's config (kokai/catalog/blobs/)."""
+        return blob_store(self.config)
 
-            def recorded(resource_id: str, sha256: str) -> bool:
-                found = select(Resource.id).where(Resource.id == resource_id, Resource.hash == sha256)
-                return session.scalar(found) is not None
-
-            return storage.sweep(self.config, recorded)
+    def sweep_storage(self, older_than: timedelta = storage.GC_GRACE) -> int:
+        """Garbage-collect the blob store: delete the blobs no file version
+        references (left by a rolled-back write or a killed process) once they
+        are older than `older_than`; returns how many were deleted."""
+        return storage.collect_garbage(self.write_session, self.blobs, older_than)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

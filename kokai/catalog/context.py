@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from kokai.catalog.blobs import BlobStore, blob_store
 from kokai.catalog.dictize import PackageCache
 from kokai.config import Config
 
@@ -30,6 +31,7 @@ class Context:
     - `memberships`: {group id: capacity} of the user, filled on first use.
     - `package`: the package an update action is changing (schema validators
       compare names and ids against it, as CKAN's `context['package']`).
+    - `blobs` (property): the blob store of the config (kokai/catalog/blobs/).
     """
 
     session: Session
@@ -39,6 +41,11 @@ class Context:
     cache: PackageCache = field(default_factory=PackageCache)
     memberships: dict[str, str] | None = None
     package: Package | None = None
+
+    @property
+    def blobs(self) -> BlobStore:
+        """Where uploaded files' bytes go: the blob store of the config's storage location."""
+        return blob_store(self.config)
 
     @property
     def site_url(self) -> str:

@@ -36,13 +36,14 @@ from urllib.parse import urlencode
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, XSD
 
+from kokai.vocab.frequency import EU_FREQUENCY, UPDATE_FREQUENCIES
+
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 GEOJSON_DATATYPE = URIRef(IANA_MEDIA_TYPES + "application/vnd.geo+json")
@@ -57,37 +58,31 @@ FORMATS: dict[str, tuple[str, str]] = {
     "n3": ("n3", "text/n3"),
 }
 
-# Update frequency words seen in Japanese catalogs and in English, → EU frequency code.
+# Update frequency words seen in Japanese catalogs and in English, → EU frequency code
+# (kokai's own seven words come from kokai/vocab/frequency.py, added below).
 _FREQUENCY_CODES: dict[str, str] = {
     "continuous": "CONT",
     "realtime": "CONT",
     "real-time": "CONT",
     "リアルタイム": "CONT",
-    "随時": "UPDATE_CONT",
     "daily": "DAILY",
-    "毎日": "DAILY",
     "日次": "DAILY",
     "日毎": "DAILY",
     "weekly": "WEEKLY",
-    "毎週": "WEEKLY",
     "週次": "WEEKLY",
     "週1回": "WEEKLY",
     "monthly": "MONTHLY",
-    "毎月": "MONTHLY",
     "月次": "MONTHLY",
     "月1回": "MONTHLY",
     "quarterly": "QUARTERLY",
-    "四半期": "QUARTERLY",
     "四半期毎": "QUARTERLY",
     "四半期ごと": "QUARTERLY",
     "semiannual": "ANNUAL_2",
-    "半年": "ANNUAL_2",
     "半期": "ANNUAL_2",
     "年2回": "ANNUAL_2",
     "annual": "ANNUAL",
     "annually": "ANNUAL",
     "yearly": "ANNUAL",
-    "毎年": "ANNUAL",
     "年次": "ANNUAL",
     "年1回": "ANNUAL",
     "1年": "ANNUAL",
@@ -101,6 +96,7 @@ _FREQUENCY_CODES: dict[str, str] = {
     "5年": "QUINQUENNIAL",
     "5年毎": "QUINQUENNIAL",
     "5年ごと": "QUINQUENNIAL",
+    **{f.word: f.eu_code for f in UPDATE_FREQUENCIES},
 }
 
 # Common CKAN formats → IANA media type, used when a resource has no mimetype.

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -181,6 +182,28 @@ class Resource(Base):
     state: Mapped[str] = mapped_column(String(20), default="active")
 
     package: Mapped[Package] = relationship(back_populates="resources")
+
+
+class ResourceFile(Base):
+    """One version of an uploaded resource's file. The bytes are a blob named by
+    their sha256 (kokai/catalog/blobs/); this row, written in the same
+    transaction as the resource, is what makes them a version. A new version is
+    recorded only when the content changes; the highest version is current."""
+
+    __tablename__ = "resource_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # indexed: garbage collection
+    size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("resource_id", "version", name="uq_resource_file_version"),)
 
 
 class Tag(Base):

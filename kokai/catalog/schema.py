@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kokai.catalog import auth
 from kokai.catalog.models import Group, Package, User
+from kokai.catalog.reuses import REUSE_TYPES, is_web_url, showcase_with_url
 from kokai.catalog.validation import (
     MISSING,
     MISSING_VALUE,
@@ -285,11 +286,11 @@ def package_schema(owner_required: bool = True) -> Schema:
     }
     for key in PACKAGE_TEXT_FIELDS:
         schema[key] = [to_none, text]
-    schema["url"].append(url_validator)
+    schema["url"] += [url_validator, showcase_url]
     schema.update(
         {
             "owner_org": [owner_org(owner_required)],
-            "private": [private_or_current],
+            "private": [private_or_current, showcase_private],
             "state": [
                 state_or_current,
                 one_of(PACKAGE_STATES, "Must be active, draft or deleted"),
@@ -310,6 +311,111 @@ def package_schema(owner_required: bool = True) -> Schema:
         }
     )
     return schema
+
+
+# ---------------------------------------------------------------- showcases (kokai.catalog.reuses)
+
+REUSE_URL_SCHEMES = (
+    "活用事例の URL は http:// か https:// で始まる URL にしてください"
+    " / Must be an http:// or https:// URL"
+)
+REUSE_NEEDS_DATASET = (
+    "活用事例には利用したデータセットを少なくとも1つ指定してください"
+    " / At least one dataset is required"
+)
+
+
+def showcase_private(value: Any, step: Step) -> Any:
+    """Showcases are moderated: a new one is private (pending) and an update
+    keeps the flag; only reuse_moderate changes it (kokai.catalog.reuses)."""
+    if step.clean.get("type") != "showcase":
+        return value
+    package = step.context.package
+    if package is None or package.type != "showcase":
+        return True
+    return bool(package.private)
+
+
+def showcase_url(value: Any, step: Step) -> Any:
+    """A showcase's URL: absolute http(s), unique among reuses not deleted."""
+    if step.clean.get("type") != "showcase" or not isinstance(value, str) or not value:
+        return value
+    if not is_web_url(value):
+        raise Invalid(REUSE_URL_SCHEMES)
+    package = step.context.package
+    clash = showcase_with_url(
+        step.context.session, value, exclude_id=package.id if package is not None else None
+    )
+    if clash is not None:
+        raise Invalid(
+            f"同じ URL の活用事例がすでに登録されています（{clash.name}）"
+            f" / A reuse with this URL already exists: {clash.name}"
+        )
+    return value.strip()
+
+
+def dataset_refs(required: bool):
+    """The datasets a reuse uses, by id or name ([str], [{"id"|"name"}] or "a,b"):
+    their ids. Each must be an active dataset the caller may read."""
+
+    def dataset_refs_validator(value: Any, step: Step) -> list[str]:
+        if value is MISSING or value is None:
+            value = []
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise Invalid("Not a list")
+        context = step.context
+        ids: list[str] = []
+        problems = []
+        for item in value:
+            ref = (item.get("id") or item.get("name")) if isinstance(item, dict) else item
+            entry = None
+            if isinstance(ref, str) and ref:
+                entry = context.cache.get_ref(context.session, ref)
+            if (
+                entry is None
+                or entry.type != "dataset"
+                or entry.state != "active"
+                or not auth.can_read_package(context, entry.private, entry.state, entry.owner_org)
+            ):
+                problems.append(f"データセット '{ref}' が見つかりません / Dataset not found: {ref}")
+            elif entry.id not in ids:
+                ids.append(entry.id)
+        if problems:
+            raise Invalid(problems)
+        if required and not ids:
+            raise Invalid(REUSE_NEEDS_DATASET)
+        return ids
+
+    return dataset_refs_validator
+
+
+def reuse_schema(required: bool) -> Schema:
+    """The reuse fields of ckanext_showcase_create (optional) and reuse_create
+    (title, url and datasets required); the showcase itself is package_schema's."""
+    types = ", ".join(REUSE_TYPES)
+    schema: Schema = {
+        "reuse_type": [
+            default("other"),
+            one_of(REUSE_TYPES, f"種類は {types} のどれかです / Must be one of {types}"),
+        ],
+        "contact": [to_none, text, no_control_chars, max_length(500)],
+        "datasets": [dataset_refs(required)],
+    }
+    if required:
+        schema["title"] = [not_empty, text]
+        schema["url"] = [not_empty, text]
+    return schema
+
+
+def reuse_moderate_schema() -> Schema:
+    return {
+        "moderation_state": [
+            not_empty,
+            one_of(("approved", "rejected"), "Must be approved or rejected"),
+        ],
+    }
 
 
 def upload_validator(value: Any, step: Step) -> Any:

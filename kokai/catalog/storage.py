@@ -1,54 +1,70 @@
-"""Uploaded resource files: versioned and checksummed, under `config.storage_dir`.
+"""Uploaded resource files: versions recorded in the catalog, bytes in the blob store.
 
-Layout: `<storage_dir>/resources/<resource_id>/<version:06d>/<filename>` with a
-`meta.json` beside each file (version, sha256, size, created, filename).
-A new upload never overwrites an older version; the highest version is current.
+An upload is stored in two steps:
+1. its bytes go into the blob store (`kokai.catalog.blobs`), named by their
+   sha256, outside the database; storing the same bytes again writes nothing;
+2. a `ResourceFile` row (resource, version, sha256, size, filename, media
+   type, created) is added in the same transaction as the resource change.
 
-A version is stored before the transaction that records it commits, so its
-meta.json says `"pending": true` until then: a pending version is never
-served. The write transaction confirms its versions after the commit and
-deletes them after a rollback (`confirm`, `discard`; the session carries the
-list under PENDING_KEY). A process killed in between leaves pending versions
-behind; `sweep` (run when the web app starts) confirms those the catalog did
-record and deletes the rest.
+The commit of that transaction is the only commit point. A rollback, or a
+process killed between the two steps, leaves at most a blob that no version
+references: `collect_garbage` (run by `LocalCatalog.sweep_storage` when the
+web app starts) deletes such blobs once they are older than GC_GRACE, so a
+blob being uploaded right now is never touched.
+
+A new version is made only when the content changes: an upload whose sha256
+is the current version's adds nothing, and the current version (its
+filename, its `created`, hence the resource's url and `last_modified`) stays
+as it was. A file's name is part of the first upload of those bytes, not of
+the content: renaming a file does not make new data, and the download URL
+that consumers hold keeps working.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-import shutil
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import BinaryIO
 
-from kokai.catalog.models import utcnow
-from kokai.config import Config
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-CHUNK = 1024 * 1024
-PENDING_KEY = "kokai_pending_uploads"  # Session.info key: version folders to confirm or discard
-SWEEP_AFTER = timedelta(minutes=15)  # an upload still pending after this was abandoned
-_UUIDISH = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+from kokai.catalog.blobs import BlobStore
+from kokai.catalog.models import ResourceFile, utcnow
+
+GC_GRACE = timedelta(minutes=15)  # an unreferenced blob younger than this may be a live upload
+_IN_CHUNK = 500  # sha256 values per IN (...) query
 
 
 @dataclass(frozen=True)
 class StoredFile:
+    """One version of a resource's file, as the catalog records it."""
+
     version: int
     sha256: str
     size: int
-    path: Path
-    created: datetime
+    filename: str
+    media_type: str
+    created: datetime  # naive UTC, as the catalog stores datetimes
 
-    @property
-    def filename(self) -> str:
-        return self.path.name
+    def as_dict(self) -> dict:
+        """As resource_file_list returns it."""
+        return {
+            "version": self.version,
+            "sha256": self.sha256,
+            "size": self.size,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "created": self.created.isoformat(),
+        }
+
+
+def _stored(row: ResourceFile) -> StoredFile:
+    return StoredFile(row.version, row.sha256, row.size, row.filename, row.media_type, row.created)
 
 
 def safe_filename(name: str | None) -> str:
@@ -58,156 +74,112 @@ def safe_filename(name: str | None) -> str:
     return name[:200] or "file"
 
 
-def _resource_dir(config: Config, resource_id: str) -> Path:
-    if not _UUIDISH.match(resource_id):
-        raise ValueError(f"invalid resource id: {resource_id!r}")
-    return Path(config.storage_dir) / "resources" / resource_id
-
-
-def _load_meta(version_dir: Path) -> dict | None:
-    try:
-        return json.loads((version_dir / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_meta(version_dir: Path, meta: dict) -> None:
-    """Atomically: a reader sees the old meta.json or the new one, never half."""
-    tmp = version_dir / ".meta.json.tmp"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, version_dir / "meta.json")
-
-
-def _read_meta(version_dir: Path) -> StoredFile | None:
-    """The stored file of a committed version; None when pending or unreadable."""
-    meta = _load_meta(version_dir)
-    if meta is None or meta.get("pending"):
-        return None
-    return StoredFile(
-        version=int(meta["version"]),
-        sha256=meta["sha256"],
-        size=int(meta["size"]),
-        path=version_dir / meta["filename"],
-        created=datetime.fromisoformat(meta["created"]),
+def list_versions(session: Session, resource_id: str) -> list[StoredFile]:
+    """Every version of the resource's file, oldest first."""
+    rows = session.scalars(
+        select(ResourceFile)
+        .where(ResourceFile.resource_id == resource_id)
+        .order_by(ResourceFile.version)
     )
+    return [_stored(row) for row in rows]
 
 
-def store_upload(config: Config, resource_id: str, filename: str, fileobj: BinaryIO) -> StoredFile:
-    """Copy `fileobj` into the next version of the resource's file, pending
-    until `confirm`; returns its record."""
-    folder = _resource_dir(config, resource_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    filename = safe_filename(filename)
-    digest = hashlib.sha256()
-    size = 0
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
-        try:
-            while chunk := fileobj.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                tmp.write(chunk)
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    # mkdir is atomic: two uploads at once get two different versions.
-    version = max((v.version for v in list_versions(config, resource_id)), default=0) + 1
-    while True:
-        version_dir = folder / f"{version:06d}"
-        try:
-            version_dir.mkdir()
-            break
-        except FileExistsError:
-            version += 1
-    path = version_dir / filename
-    shutil.move(tmp.name, path)
-    created = utcnow()
-    meta = {
-        "version": version,
-        "sha256": digest.hexdigest(),
-        "size": size,
-        "filename": filename,
-        "created": created.isoformat(),
-        "pending": True,
-    }
-    _write_meta(version_dir, meta)
-    return StoredFile(version, meta["sha256"], size, path, created)
+def current_file(session: Session, resource_id: str) -> StoredFile | None:
+    """The newest version of the resource's file; None when it has none."""
+    row = session.scalar(
+        select(ResourceFile)
+        .where(ResourceFile.resource_id == resource_id)
+        .order_by(ResourceFile.version.desc())
+        .limit(1)
+    )
+    return _stored(row) if row is not None else None
 
 
-def confirm(version_dirs: Iterable[Path]) -> None:
-    """Make stored versions current (their transaction committed)."""
-    for version_dir in version_dirs:
-        meta = _load_meta(version_dir)
-        if meta is not None and meta.pop("pending", None):
-            _write_meta(version_dir, meta)
+def file_for_version(session: Session, resource_id: str, version: int) -> StoredFile | None:
+    row = session.scalar(
+        select(ResourceFile).where(
+            ResourceFile.resource_id == resource_id, ResourceFile.version == int(version)
+        )
+    )
+    return _stored(row) if row is not None else None
 
 
-def discard(version_dirs: Iterable[Path]) -> None:
-    """Delete stored versions (their transaction rolled back)."""
-    for version_dir in version_dirs:
-        shutil.rmtree(version_dir, ignore_errors=True)
-        try:
-            version_dir.parent.rmdir()  # the resource's folder, when it is now empty
-        except OSError:
-            pass
+def store_upload(
+    session: Session,
+    blobs: BlobStore,
+    resource_id: str,
+    filename: str,
+    media_type: str,
+    fileobj: BinaryIO,
+) -> tuple[StoredFile, bool]:
+    """Put `fileobj` in the blob store and record it as the resource's next
+    version, unless its content is the current version's. Returns the current
+    version afterwards and whether it is new. The row joins the session's
+    transaction: it exists only if that commits. The resource must be in the
+    session (it is flushed first, so that the row's foreign key finds it)."""
+    blob = blobs.put(fileobj)
+    session.flush()
+    current = session.scalar(
+        select(ResourceFile)
+        .where(ResourceFile.resource_id == resource_id)
+        .order_by(ResourceFile.version.desc())
+        .limit(1)
+    )
+    if current is not None and current.sha256 == blob.sha256:
+        return _stored(current), False
+    row = ResourceFile(
+        resource_id=resource_id,
+        # Writes hold the catalog's write lock (kokai.catalog.db), so max + 1 is free.
+        version=(current.version if current is not None else 0) + 1,
+        sha256=blob.sha256,
+        size=blob.size,
+        filename=safe_filename(filename),
+        media_type=media_type or "",
+        created=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return _stored(row), True
 
 
-def sweep(
-    config: Config, recorded: Callable[[str, str], bool], older_than: timedelta = SWEEP_AFTER
-) -> tuple[int, int]:
-    """Settle versions left pending by a process that died between storing a file
-    and committing: confirm those the catalog recorded (`recorded(resource_id,
-    sha256)`), delete the others, and delete abandoned partial uploads. Only
-    what is older than `older_than` is touched, so a live upload is left alone.
-    Returns (confirmed, deleted)."""
-    root = Path(config.storage_dir) / "resources"
-    if not root.is_dir():
-        return 0, 0
+def referenced(session: Session, sha256s: Iterable[str]) -> set[str]:
+    """Which of these blobs some version of some resource uses."""
+    wanted = list(sha256s)
+    found: set[str] = set()
+    for i in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[i : i + _IN_CHUNK]
+        found.update(
+            session.scalars(select(ResourceFile.sha256).where(ResourceFile.sha256.in_(chunk)))
+        )
+    return found
+
+
+def collect_garbage(
+    write_session: Callable[[], AbstractContextManager[Session]],
+    blobs: BlobStore,
+    older_than: timedelta = GC_GRACE,
+) -> int:
+    """Delete the blobs no version references that were last written before
+    `older_than` ago, and the remains of unfinished uploads; returns how many
+    blobs were deleted. The deciding look-up and the deletions run inside a
+    write transaction, which holds the catalog's write lock: an upload through
+    the actions (which puts its blob while holding it) is never half-way
+    meanwhile. A put outside the lock renews its blob's time (BlobStore.put),
+    and each blob's time is read again just before it is deleted."""
     cutoff = time.time() - older_than.total_seconds()
-    confirmed = deleted = 0
-    for resource_dir in root.iterdir():
-        if not resource_dir.is_dir():
-            continue
-        for child in list(resource_dir.iterdir()):
-            if child.stat().st_mtime > cutoff:
+    blobs.discard_partial(cutoff)
+    candidates = [blob.sha256 for blob in blobs.iter_blobs() if blob.modified < cutoff]
+    if not candidates:
+        return 0
+    deleted = 0
+    with write_session() as session:
+        in_use = referenced(session, candidates)
+        for sha256 in candidates:
+            if sha256 in in_use:
                 continue
-            if child.name.startswith(".upload-"):
-                child.unlink(missing_ok=True)
-                deleted += 1
-                continue
-            meta = _load_meta(child) if child.is_dir() else None
-            if meta is None or not meta.get("pending"):
-                continue
-            if recorded(resource_dir.name, meta.get("sha256", "")):
-                confirm([child])
-                confirmed += 1
-            else:
-                discard([child])
-                deleted += 1
-    return confirmed, deleted
-
-
-def list_versions(config: Config, resource_id: str) -> list[StoredFile]:
-    """Every stored version of the resource's file, oldest first."""
-    folder = _resource_dir(config, resource_id)
-    if not folder.is_dir():
-        return []
-    found = []
-    for child in folder.iterdir():
-        if child.is_dir() and child.name.isdigit():
-            stored = _read_meta(child)
-            if stored is not None:
-                found.append(stored)
-    return sorted(found, key=lambda s: s.version)
-
-
-def current_file(config: Config, resource_id: str) -> StoredFile | None:
-    versions = list_versions(config, resource_id)
-    return versions[-1] if versions else None
-
-
-def file_for_version(config: Config, resource_id: str, version: int) -> StoredFile | None:
-    try:
-        return _read_meta(_resource_dir(config, resource_id) / f"{int(version):06d}")
-    except ValueError:
-        return None
+            now = blobs.stat(sha256)
+            if now is None or now.modified >= cutoff:
+                continue  # gone already, or put again since it was listed
+            blobs.delete(sha256)
+            deleted += 1
+    return deleted

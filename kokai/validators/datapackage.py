@@ -3,7 +3,8 @@ and every tabular resource in it.
 
 Metadata the catalog and the site need (title and description in Japanese,
 licences, keywords, kokai:organization, kokai:update_frequency, kokai:spatial)
-is checked here; each CSV resource is validated as a table against its schema,
+is checked here, and the city's record that it reviewed the personal data
+(kokai:personal_data_review, kokai.validators.personal_data.review); each CSV resource is validated as a table against its schema,
 which may be a bundled schema name, a relative path to a JSON schema, or inline.
 """
 
@@ -18,6 +19,7 @@ import yaml
 
 from kokai.config import Config
 from kokai.errors import KokaiError
+from kokai.validators.personal_data import read_review
 from kokai.validators.report import Report, Rule, Text
 from kokai.validators.schemas import load_schema, schema_problem
 from kokai.vocab.licenses import find_licence
@@ -86,6 +88,8 @@ def load_descriptor(path: Path) -> dict[str, Any] | str:
         descriptor = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         return " ".join(str(exc).split())[:300]
+    except ValueError as exc:  # YAML reads 2026-02-30 as a date that does not exist
+        return f"存在しない日付があります / a date that does not exist ({exc})"[:300]
     if not isinstance(descriptor, dict):
         return "最上位がマッピング（キー: 値）ではありません / the top level is not a mapping"
     return descriptor
@@ -208,6 +212,8 @@ def validate_package(
     source.details["name"] = descriptor.get("name")
     findings, bbox = check_metadata(descriptor, shown)
     report.extend(findings)
+    review, findings = read_review(descriptor, shown)  # kokai:personal_data_review
+    report.extend(findings)
     context = context_from(config, bbox)
     resources = descriptor.get("resources") or []
     if not isinstance(resources, list):
@@ -246,6 +252,6 @@ def validate_package(
             report.add(resource_schema)  # a finding: the schema could not be loaded
             resource_schema = None
         if resource_schema is None:
-            validate_table(shown_resource, report, context=context)
+            validate_table(shown_resource, report, context=context, review=review)
         else:
-            validate_table(shown_resource, report, schema=resource_schema, context=context)
+            validate_table(shown_resource, report, schema=resource_schema, context=context, review=review)

@@ -22,6 +22,7 @@ from kokai.config import Config
 from kokai.validators import datapackage
 from kokai.validators.context import CheckContext
 from kokai.validators.japanese import check_table
+from kokai.validators.personal_data import Review, check_personal_data, redact
 from kokai.validators.reading import Table, read_table
 from kokai.validators.reading.read import special_file_kind
 from kokai.validators.report import Finding, Findings, Report, Rule, Text
@@ -159,8 +160,10 @@ def validate_table(
     schema: dict[str, Any] | None = None,
     context: CheckContext | None = None,
     table: Table | None = None,
+    review: Review | None = None,
 ) -> Table:
-    """Read one table, choose its schema and add every finding to `report`."""
+    """Read one table, choose its schema and add every finding to `report`
+    (personal data as errors, or as info under the data package's `review`)."""
     if table is None:
         try:
             table = read_table(path)
@@ -177,6 +180,7 @@ def validate_table(
     if table.header_rows > 1:
         details["header_rows"] = table.header_rows
     source = report.add_source(path, "table", **details)
+    start = len(report.findings)  # this table's findings: personal text is masked in them
     report.extend(table.findings)
     if not table.readable:
         return table
@@ -195,6 +199,12 @@ def validate_table(
         except Exception as exc:  # a bug must not hide the other findings
             report.add(CHECK_FAILED.finding(path=path, reason=f"table schema: {exc!r}"[:300]))
     report.extend(japanese)
+    try:
+        personal = check_personal_data(table, chosen, review)
+        redact(report.findings, start, personal, table.header_line)
+        report.extend(personal)
+    except Exception as exc:  # a bug must not hide the other findings
+        report.add(CHECK_FAILED.finding(path=path, reason=f"personal data: {exc!r}"[:300]))
     return table
 
 

@@ -39,6 +39,7 @@ from kokai.catalog.actions import (
     has_action,
     is_side_effect_free,
 )
+from kokai.catalog.blobs import BlobStoreError
 from kokai.catalog.client import LocalCatalog
 from kokai.catalog.dictize import dumps
 from kokai.config import Config
@@ -80,6 +81,11 @@ def error_dict(exc: Exception) -> tuple[int, dict]:
             elif isinstance(exc, NotAuthorized):
                 message = f"Access denied: {message}" if message else "Access denied"
             return status, {"__type": kind, "message": message}
+    if isinstance(exc, BlobStoreError):  # the details (bucket, endpoint) go to the log only
+        return 503, {
+            "__type": "Service Unavailable",
+            "message": "ファイルの保存先が使えません / the file storage is unavailable",
+        }
     return 500, {"__type": "Internal Server Error", "message": "Internal Server Error"}
 
 
@@ -184,7 +190,7 @@ def execute(
         result = catalog.run(name, data, token=token, on_unknown_token=on_unknown_token)
     except Exception as exc:
         status, error = error_dict(exc)
-        if status == 500:
+        if status >= 500:
             log.exception("action %s failed", name)
         return status, b'{"help": ' + help_text + b', "success": false, "error": ' + dumps(
             error
@@ -324,7 +330,10 @@ class KokaiApp(FastAPI):
 def create_app(config: Config) -> FastAPI:
     """The catalog application for `config` (database migrated on first use)."""
     catalog = LocalCatalog(config)
-    catalog.sweep_storage()  # uploads a killed process left uncommitted
+    try:
+        catalog.sweep_storage()  # blobs of uploads a killed process left uncommitted
+    except BlobStoreError as exc:  # the API still serves the catalog; downloads answer 503
+        log.warning("storage garbage collection skipped: %s", exc)
     engine = catalog.engine
     app = KokaiApp(
         title="kokai catalog",

@@ -1,14 +1,20 @@
 """Counted downloads and stable GTFS feed URLs.
 
 - ``/dataset/{id}/resource/{rid}/download/{filename}``: CKAN's upload URL. Streams
-  the stored file (single ``Range`` → 206, unsatisfiable → 416, ``HEAD``), with
-  ``ETag`` (the sha256) and ``Last-Modified``; counts the download (see
-  ``tracking``). A link resource (not uploaded) redirects to its URL, as CKAN does.
+  the current version of the stored file (single ``Range`` → 206, unsatisfiable
+  → 416, ``HEAD``), with ``ETag`` (the sha256) and ``Last-Modified`` (when the
+  version was made); counts the download (see ``tracking``). A link resource
+  (not uploaded) redirects to its URL, as CKAN does.
 - ``/gtfs/{dataset}/feed.zip`` (current version) and ``/gtfs/{dataset}/{version}.zip``
   (a stored version): one stable URL for routing services, with ``ETag`` /
   ``Last-Modified`` / ``Cache-Control`` and 304 on ``If-None-Match`` /
   ``If-Modified-Since``; fetches (200) and checks (304) are counted per
   consumer family (``user_agents``).
+
+Versions are read from the catalog (kokai.catalog.storage) and bytes from the
+blob store (kokai.catalog.blobs): a local file is read directly, an S3
+object is streamed through. A version whose blob cannot be read answers 404
+(missing) or 503 (storage unreachable), before any byte is sent.
 
 Every served file is an attachment that cannot run as a page
 (``kokai.web.security``): ``Content-Disposition: attachment`` with its UTF-8
@@ -29,8 +35,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -38,6 +43,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from starlette.background import BackgroundTask
 
 from kokai.catalog import auth, storage
+from kokai.catalog.blobs import BlobNotFound, BlobStore, BlobStoreError
 from kokai.catalog.errors import NotAuthorized, NotFound
 from kokai.catalog.tracking import record_download, record_feed_fetch
 from kokai.vocab.gtfs import GTFS_TAGS, is_gtfs_format
@@ -82,7 +88,6 @@ class _Target:
 def download_resource(
     request: Request, dataset_id: str, resource_id: str, filename: str
 ) -> Response:
-    config = request.app.state.config
     target = _find_resource(request, dataset_id, resource_id)
     if target is None:
         return _not_found(request, "Resource not found")
@@ -93,7 +98,7 @@ def download_resource(
             task = _count_download_task(request, target) if request.method == "GET" else None
             return RedirectResponse(resource["url"], status_code=302, background=task)
         return _not_found(request, "Resource file not found")
-    stored = storage.current_file(config, resource["id"]) if _safe_id(resource["id"]) else None
+    stored = _stored_file(request, resource["id"], None)
     if stored is None or unquote(filename) not in _known_filenames(resource, stored):
         return _not_found(request, "Resource file not found")
     media_type = content_type_for(resource.get("format"), stored.filename)
@@ -145,18 +150,13 @@ def gtfs_feed_version(request: Request, dataset_id: str, version: str) -> Respon
 
 
 def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Response:
-    config = request.app.state.config
     package = _show_package(request, dataset_id)
     if package is None:
         return _not_found(request, "Dataset not found")
     resource = gtfs_feed_resource(package)
     if resource is None or not _safe_id(resource["id"]):
         return _not_found(request, "This dataset has no GTFS feed")
-    stored = (
-        storage.current_file(config, resource["id"])
-        if version is None
-        else storage.file_for_version(config, resource["id"], version)
-    )
+    stored = _stored_file(request, resource["id"], version)
     if stored is None:
         return _not_found(request, "GTFS feed version not found")
     target = _Target(package["id"], resource["id"], package["private"], resource)
@@ -249,17 +249,28 @@ def _file_response(
 
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers)
+    # Opened before the response starts, so that a missing blob or an unreachable
+    # store is an error status, not a download cut short.
+    blobs: BlobStore = request.app.state.catalog.blobs
+    try:
+        path = blobs.local_path(stored.sha256)
+        if path is not None:
+            body = _read_file(path.open("rb"), start, length)
+        else:
+            body = blobs.open_range(stored.sha256, start, length)
+    except (BlobNotFound, FileNotFoundError):
+        log.error("stored file %s (version %s) is missing", stored.sha256, stored.version)
+        return _not_found(request, "Resource file not found")
+    except BlobStoreError as exc:
+        log.error("cannot read stored file %s: %s", stored.sha256, exc)
+        return _unavailable(request)
     task = on_download() if start == 0 else None  # a later range continues a download
-    return StreamingResponse(
-        _read_file(stored.path, start, length),
-        status_code=status,
-        headers=headers,
-        background=task,
-    )
+    return StreamingResponse(body, status_code=status, headers=headers, background=task)
 
 
-def _read_file(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with path.open("rb") as handle:
+def _read_file(handle: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    """`length` bytes of an open local file from `start`; closes it when done."""
+    with handle:
         handle.seek(start)
         remaining = length
         while remaining > 0:
@@ -336,6 +347,21 @@ def _not_modified(request: Request, sha256: str, last_modified: datetime) -> boo
     return int(last_modified.timestamp()) <= int(since.timestamp())
 
 
+def _unavailable(request: Request) -> JSONResponse:
+    """The storage cannot be read right now (the details go to the log, not the client)."""
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": "60"},
+        content={
+            "success": False,
+            "error": {
+                "__type": "Service Unavailable",
+                "message": "ファイルを一時的に読み出せません / the file cannot be read right now",
+            },
+        },
+    )
+
+
 def _not_found(request: Request, message: str) -> JSONResponse:
     """CKAN's Not Found envelope, so API clients read the error the usual way."""
     site = str(getattr(request.app.state.config, "site_url", "") or request.base_url).rstrip("/")
@@ -367,6 +393,18 @@ def _show_package(request: Request, ref: str) -> dict[str, Any] | None:
     if package.get("state") != "active" or package.get("type") != "dataset":
         return None
     return package
+
+
+def _stored_file(
+    request: Request, resource_id: str, version: int | None
+) -> storage.StoredFile | None:
+    """The current (version None) or a numbered version of a resource's file."""
+    if not _safe_id(resource_id):
+        return None
+    with request.app.state.catalog.sessions() as session:
+        if version is None:
+            return storage.current_file(session, resource_id)
+        return storage.file_for_version(session, resource_id, version)
 
 
 def _find_resource(request: Request, dataset_ref: str, resource_id: str) -> _Target | None:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kokai.catalog.storage import current_file, list_versions
+from kokai.catalog.blobs import blob_store
 
 
 @pytest.fixture
@@ -132,8 +132,9 @@ def test_multipart_upload_is_stored_versioned_and_checksummed(org, make_dataset)
     assert result["hash"] == hashlib.sha256(content).hexdigest()
     assert result["size"] == len(content) and result["format"] == "CSV"
     assert result["mimetype"] == "text/csv" and result["last_modified"]
-    stored = current_file(org.config, result["id"])
-    assert stored.version == 1 and stored.path.read_bytes() == content
+    versions = org.ok("resource_file_list", {"id": result["id"]})
+    assert [(v["version"], v["sha256"]) for v in versions] == [(1, result["hash"])]
+    assert blob_store(org.config).local_path(result["hash"]).read_bytes() == content
     downloaded = org.client.get(result["url"].replace("http://testserver", ""))
     assert downloaded.status_code == 200 and downloaded.content == content
     second = org.ok(
@@ -142,7 +143,9 @@ def test_multipart_upload_is_stored_versioned_and_checksummed(org, make_dataset)
         files={"upload": ("施設 一覧.csv", content + "図書館,35.1,139.1\n".encode(), "text/csv")},
     )
     assert second["size"] > result["size"]
-    assert [v.version for v in list_versions(org.config, result["id"])] == [1, 2]
+    versions = org.ok("resource_file_list", {"id": result["id"]})
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[-1]["sha256"] == second["hash"] and versions[-1]["size"] == second["size"]
 
 
 def test_organization_member_create(org, make_dataset):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import threading
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kokai.catalog.client import LocalCatalog
 from kokai.catalog.db import dispose_engine
+from kokai.catalog.models import ResourceFile
 from tests.conftest import make_config
 
 WRITERS = 8
@@ -97,6 +98,8 @@ def test_concurrent_writers_are_all_visible(two_workers, tmp_path):
         catalog_page = client.get("/catalog.jsonld").text
         assert all(f"w{i} round {ROUNDS - 1}" in catalog_page for i in range(WRITERS))
 
-    # Every upload that was acknowledged is stored, and nothing else is.
-    stored = {p.parent.parent.name for p in Path(config.storage_dir).glob("resources/*/*/meta.json")}
-    assert stored == set(acknowledged)
+    # Every upload that was acknowledged has its one version, and its bytes are stored.
+    with writer.session() as session:
+        rows = session.execute(select(ResourceFile.resource_id, ResourceFile.sha256)).all()
+    assert sorted(rid for rid, _ in rows) == sorted(acknowledged)
+    assert {sha for _, sha in rows} == {blob.sha256 for blob in writer.blobs.iter_blobs()}

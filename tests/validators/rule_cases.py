@@ -413,6 +413,19 @@ TABLE_RULE_CASES: dict[str, RuleCase] = {
     ),
     "kana_format": table("名称,名称_カナ\n潮見市役所,しおみしやくしょ\n", 2, "名称_カナ"),
     "model_dependent_character": table("名称,電話番号\n潮見市役所㈱売店,053-431-2111\n", 2, "名称"),
+    # --- personal data (個人情報) ---------------------------------------------------------
+    "personal_data_column": table(
+        "氏名,生年月日,電話番号\n潮見 一郎,1980-04-01,090-0000-0001\n", 1, "氏名", name="名簿.csv"
+    ),
+    # 123456789018: the textbook example of a number that passes the check digit
+    "personal_number": table("管理番号,個人番号\nA-1,123456789018\n", 2, "個人番号", name="名簿.csv"),
+    "personal_email": table(
+        "名称,連絡先メールアドレス\n潮見市子ども会,shiomi.kodomokai@gmail.com\n", 2, "連絡先メールアドレス"
+    ),
+    "personal_data_review_invalid": package(
+        field="kokai:personal_data_review",
+        **{"kokai:personal_data_review": {"by": "総務課 潮見一郎", "date": "2026/04/01", "reason": "法令で公表"}},
+    ),
     # --- kokai fix: the changes it lists (on IN) ------------------------------------------
     "fixed_encoding": fix(FACILITY, None, None, encoding="cp932"),
     "merged_header": fix("名称,所在地,,備考\n,町字,番地,\n潮見市役所,本町一丁目,1-1,\n", 2, None),

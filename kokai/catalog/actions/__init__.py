@@ -33,7 +33,7 @@ Action = Callable[[Any, dict], Any]
 _registry: dict[str, Action] = {}
 _side_effect_free: set[str] = set()
 _own_text_checks: set[str] = set()
-_MODULES = ("get", "create", "update", "delete", "showcase")
+_MODULES = ("get", "create", "update", "delete", "showcase", "publish_log", "metrics")
 _loaded = False
 
 

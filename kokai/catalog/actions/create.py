@@ -54,7 +54,7 @@ from kokai.catalog.schema import (
     resource_action_schema,
     user_create_schema,
 )
-from kokai.catalog.storage import PENDING_KEY, safe_filename, store_upload
+from kokai.catalog.storage import safe_filename, store_upload
 
 
 def save_package(
@@ -116,23 +116,31 @@ def package_create(context: Context, data_dict: dict) -> dict:
 
 
 def attach_upload(context: Context, resource: Resource, package: Package, upload: Any) -> None:
-    """Store an uploaded file as the resource's next version. `upload` has
-    `.filename` and `.file` (a multipart part), or is a readable file object."""
+    """Store an uploaded file as the resource's next version (kokai.catalog.storage:
+    bytes equal to the current version's add none). `upload` has `.filename` and
+    `.file` (a multipart part), or is a readable file object. The resource's url,
+    size, hash and last_modified follow its current version."""
     filename = safe_filename(getattr(upload, "filename", None) or "file")
     fileobj = getattr(upload, "file", upload)
-    stored = store_upload(context.config, resource.id, filename, fileobj)
-    # Pending until the write commits (LocalCatalog.write_session confirms or discards it).
-    context.session.info.setdefault(PENDING_KEY, []).append(stored.path.parent)
+    stored, _ = store_upload(
+        context.session,
+        context.blobs,
+        resource.id,
+        filename,
+        guess_mimetype(filename) or "",
+        fileobj,
+    )
     resource.url = (
-        f"{context.site_url}/dataset/{package.id}/resource/{resource.id}/download/{quote(filename)}"
+        f"{context.site_url}/dataset/{package.id}/resource/{resource.id}"
+        f"/download/{quote(stored.filename)}"
     )
     resource.url_type = "upload"
     resource.size = stored.size
     resource.hash = stored.sha256
-    resource.mimetype = guess_mimetype(filename) or resource.mimetype
+    resource.mimetype = stored.media_type or resource.mimetype
     resource.last_modified = stored.created
     if not resource.format:
-        resource.format = guess_format(filename, None)
+        resource.format = guess_format(stored.filename, None)
 
 
 @action()

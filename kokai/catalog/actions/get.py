@@ -7,7 +7,7 @@ import inspect
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from kokai.catalog import auth, search
+from kokai.catalog import auth, search, storage
 from kokai.catalog.actions import action, action_names, get_action
 from kokai.catalog.actions.common import count_datasets, list_params, validated
 from kokai.catalog.auth import check_access
@@ -108,6 +108,17 @@ def resource_show(context: Context, data_dict: dict) -> dict:
         if item["id"] == resource.id:
             return item
     raise NotFound("Resource was not found.")
+
+
+@action(side_effect_free=True)
+def resource_file_list(context: Context, data_dict: dict) -> list[dict]:
+    """The stored versions of an uploaded resource's file (id), oldest first:
+    version, sha256, size, filename, media_type, created (ISO 8601, UTC).
+    A new version is made only when the content changes (kokai.catalog.storage)."""
+    check_access("resource_file_list", context, data_dict)
+    resource = get_resource(context.session, ref_param(data_dict, "id"))
+    readable_package(context, resource.package_id)
+    return [stored.as_dict() for stored in storage.list_versions(context.session, resource.id)]
 
 
 @action(side_effect_free=True, checks_own_text=True)

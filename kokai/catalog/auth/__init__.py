@@ -41,7 +41,7 @@ AuthFunction = Callable[["Context", dict], None]
 
 TOKEN_PREFIX = "kokai_"
 WRITE_CAPACITIES = ("admin", "editor")
-_MODULES = ("get", "create", "update", "delete", "showcase")
+_MODULES = ("get", "create", "update", "delete", "showcase", "publish_log", "metrics")
 _registry: dict[str, AuthFunction] = {}
 _loaded = False
 

@@ -40,6 +40,12 @@ def resource_show(context: Context, data_dict: dict) -> None:
 
 
 @auth_function
+def resource_file_list(context: Context, data_dict: dict) -> None:
+    """As resource_show: who may see the resource may see its file's versions."""
+    resource_show(context, data_dict)
+
+
+@auth_function
 def user_show(context: Context, data_dict: dict) -> None:
     """The user themself and sysadmins."""
     user = get_user(context.session, ref_param(data_dict, "id"))

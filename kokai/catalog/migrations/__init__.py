@@ -30,9 +30,9 @@ def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
-        if revision == "head" and frozenset(current) == head_revisions():
+        if revision == "heads" and frozenset(current) == head_revisions():
             return  # already up to date: skip loading the migration scripts
         command.upgrade(alembic_config(connection), revision)

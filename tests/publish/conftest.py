@@ -1,0 +1,64 @@
+"""A copy of the demo city (kokai.toml + datasets/) in a temp folder with its
+own catalog, for publishing tests. The GTFS check date is fixed, since the
+demo feed runs 2026-04-01 to 2027-03-31."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kokai.catalog.client import LocalCatalog
+from kokai.catalog.db import dispose_engine
+from kokai.config import Config, load_config
+from kokai.publish.pipeline import Outcome, Publisher
+from tests.conftest import fresh_sqlite_url
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_TODAY = date(2026, 11, 27)
+
+
+@dataclass
+class City:
+    root: Path
+    config: Config
+
+    @property
+    def datasets(self) -> Path:
+        return self.root / "datasets"
+
+    def catalog(self) -> LocalCatalog:
+        return LocalCatalog(self.config).as_site()
+
+    def publish(self, *names: str, today: date = DEMO_TODAY, by: str = "tester") -> list[Outcome]:
+        folders = [self.datasets / n for n in names] or sorted(
+            p for p in self.datasets.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        )
+        return Publisher(self.catalog(), by=by, today=today).publish(folders)
+
+    def stored_blobs(self) -> set[str]:
+        """Every file the storage holds (relative paths), to compare before and after."""
+        root = Path(self.config.storage_dir)
+        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def make_city(root: Path, database_url: str) -> City:
+    shutil.copytree(REPO / "datasets", root / "datasets", ignore=shutil.ignore_patterns("_*", "*.md"))
+    toml = (REPO / "kokai.toml").read_text(encoding="utf-8")
+    toml = toml.replace('database_url = ""', f'database_url = "{database_url}"')
+    (root / "kokai.toml").write_text(toml, encoding="utf-8")
+    return City(root, load_config(root / "kokai.toml"))
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch, sqlite_template):
+    for name in ("KOKAI_DATABASE_URL", "KOKAI_STORAGE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    root = tmp_path / "city"
+    root.mkdir()
+    made = make_city(root, fresh_sqlite_url(sqlite_template, tmp_path / "db"))
+    yield made
+    dispose_engine(made.config)
