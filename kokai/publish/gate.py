@@ -99,7 +99,10 @@ def check_dataset(source: DatasetSource, config: Config, today: date) -> Report:
         report.add_source(str(source.folder), "datapackage")
         report.add(DESCRIPTOR_MISSING.finding(path=str(source.folder)))
         return report
-    validate_package(source.descriptor_path, report, config=config, feed_validator=validate_feed)
+    validate_package(
+        source.descriptor_path, report, config=config,
+        feed_validator=lambda path: validate_feed(path, today=today),
+    )  # fmt: skip
     descriptor = source.descriptor
     if descriptor is None:  # validate_package has said why it cannot be read
         return report
@@ -143,11 +146,17 @@ def gtfs_service_period(path: str, today: date) -> tuple[str | None, str | None]
 
 
 def _check_service_period(report: Report, shown: str, name: str, path: str, today: date) -> None:
+    """The service period from calendar.txt / calendar_dates.txt (what routing
+    services use), not feed_info's end date, which MobilityData's
+    feed_expiration_date* warnings already cover: this adds the refusal, and
+    the warning only where those did not fire (a feed without feed_info)."""
     _, last = gtfs_service_period(path, today)
     if last is None:
         return
     days = (date.fromisoformat(last) - today).days
     if days < 0:
         report.add(GTFS_SERVICE_ENDED.finding(path=shown, field=name, end=last, days=-days))
-    elif days <= EXPIRY_WARNING_DAYS:
+    elif days <= EXPIRY_WARNING_DAYS and not any(
+        code.startswith("feed_expiration_date") for code in report.codes()
+    ):
         report.add(GTFS_SERVICE_ENDS_SOON.finding(path=shown, field=name, end=last, days=days))

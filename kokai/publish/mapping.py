@@ -11,8 +11,9 @@
     kokai.toml city.code                         → extra lg_code (全国地方公共団体コード)
 
 Resources keep their name; each gets its format, description, the number
-of rows (`kokai_rows`), the standard schema it follows (`kokai_schema`) and,
-for a GTFS feed, its service period and stable feed URL.
+of rows (`kokai_rows`; for a GTFS feed, of stop_times.txt), the standard
+schema it follows (`kokai_schema`), its validation counts (`kokai_validation`)
+and, for a GTFS feed, its service period and stable feed URL.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class ResourceFacts:
     schema: str | None = None
     service_start: str | None = None  # GTFS: ISO dates
     service_end: str | None = None
+    validation: dict[str, int] = field(default_factory=dict)  # errors, warnings, infos
 
 
 @dataclass
@@ -126,6 +128,8 @@ def resource_fields(resource: dict[str, Any], facts: ResourceFacts, feed_url: st
     }
     if facts.rows is not None:
         fields["kokai_rows"] = facts.rows
+    if facts.validation:
+        fields["kokai_validation"] = facts.validation
     if facts.schema:
         fields["kokai_schema"] = facts.schema
     if facts.service_end:

@@ -267,22 +267,30 @@ def summarise(report: Report) -> dict[str, Any]:
 
 
 def gather_facts(source: DatasetSource, report: Report, today: date) -> DatasetFacts:
-    """Rows and schema of each table (from the report's sources) and each feed's service period."""
+    """Rows, schema and validation counts of each resource (from the report's
+    sources and findings) and each feed's service period."""
     facts = DatasetFacts(
         validation={**{k: v for k, v in summarise(report).items() if k != "codes"},
                     "checked": datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat()}
     )  # fmt: skip
-    folder = source.folder
     by_path = {s.path: s for s in report.sources}
     for resource in (source.descriptor or {}).get("resources") or []:
         name = str(resource.get("name") or Path(resource["path"]).stem)
-        seen = by_path.get(str(folder / resource["path"]))
+        path = str(source.folder / resource["path"])
+        seen = by_path.get(path)
         resource_facts = facts.of(name)
+        gtfs = seen is not None and seen.kind == "gtfs"
         if seen is not None and seen.kind == "table":
             resource_facts.rows = seen.details.get("rows")
             resource_facts.schema = seen.details.get("schema")
-        elif seen is not None and seen.kind == "gtfs":
+        elif gtfs:
             resource_facts.rows = seen.details.get("stop_times")
+        # A feed's findings name its member files (stops.txt), a table's its own path.
+        counts = {"errors": 0, "warnings": 0, "infos": 0}
+        for (where, _, severity), n in report.counts.items():
+            if where == path or (gtfs and where and "/" not in where and where.endswith(".txt")):
+                counts[severity + "s"] += n
+        resource_facts.validation = counts
     for file in source.files:
         if file.is_gtfs:
             start, end = gtfs_service_period(str(file.path), today)

@@ -60,7 +60,10 @@ PUBLISH_RULE_CASES: dict[str, PublishCase] = {
         "shelters", edit("datapackage.yaml", "    schema: gsi-shelters\n",
                          "    schema: gsi-shelters\n  - name: shelters\n    path: shelters.csv\n"), "resources"),
     "publish_gtfs_service_ended": PublishCase("community-bus", unchanged, "community-bus-gtfs", today=date(2027, 4, 2)),
-    "publish_gtfs_service_ends_soon": PublishCase("community-bus", unchanged, "community-bus-gtfs", today=date(2027, 3, 20)),
+    # feed_info.txt claims a later end than the calendar's: only the calendar tells
+    "publish_gtfs_service_ends_soon": PublishCase(
+        "community-bus", edit("feed/feed_info.txt", ",20270331,", ",20280331,"), "community-bus-gtfs",
+        today=date(2027, 3, 20)),
     "publish_catalog_refused": PublishCase(
         "shelters", unchanged, None, fault="kokai.publish.mapping:licence_id"),
 }  # fmt: skip

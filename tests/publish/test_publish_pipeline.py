@@ -51,6 +51,7 @@ def test_the_demo_city_publishes_with_its_metadata_mapped(city):
     assert resource["hash"] == sha256(city.datasets / "shelters" / "shelters.csv")
     assert resource["kokai_rows"] == 25
     assert resource["kokai_schema"] == "gsi-shelters"
+    assert resource["kokai_validation"] == {"errors": 0, "warnings": 0, "infos": 0}
     assert resource["url"].endswith("/download/shelters.csv")
 
     bus = catalog.action.package_show(id="community-bus")
@@ -131,7 +132,10 @@ def test_a_gtfs_feed_whose_service_has_ended_is_refused_and_one_ending_soon_warn
     assert "publish_gtfs_service_ended" in ended.summary["codes"]
     (soon,) = city.publish("community-bus", today=date(2027, 3, 10))
     assert soon.status == "published"
-    assert soon.summary["codes"] == {"publish_gtfs_service_ends_soon": 1}
+    # feed_info's end date says so already (MobilityData's warning): no second warning
+    assert soon.summary["codes"] == {"feed_expiration_date30_days": 1}
+    (feed,) = city.catalog().action.package_show(id="community-bus")["resources"]
+    assert feed["kokai_validation"] == {"errors": 0, "warnings": 1, "infos": 0}
 
 
 def test_an_unchanged_feed_is_rezipped_to_the_same_bytes_and_no_new_file_version(city):
