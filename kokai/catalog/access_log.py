@@ -91,7 +91,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from kokai.catalog.models import Base, Package, Resource, utcnow
 from kokai.catalog.tracking import GtfsFeedFetch, TrackingDownload, utc_today
 from kokai.catalog.user_agents import consumer_family
-from kokai.vocab.gtfs import GTFS_TAGS, is_gtfs_format
+from kokai.vocab.gtfs import feed_resource
 
 SALT_RETENTION_DAYS = 35
 CHUNK_SIZE = 4 * 1024 * 1024
@@ -450,23 +450,6 @@ def parse_log(
 # ---------------------------------------------------------------- writing
 
 
-def gtfs_feed_resource(package: dict[str, Any]) -> dict[str, Any] | None:
-    """The resource a dataset's GTFS feed URL serves: the rule of
-    kokai.web.downloads.gtfs_feed_resource (the catalog cannot import the web
-    layer): the first resource with format GTFS or GTFS-JP, else, in a dataset
-    tagged GTFS, the first whose name or URL ends in .zip."""
-    resources = package.get("resources") or []
-    for resource in resources:
-        if is_gtfs_format(resource.get("format")):
-            return resource
-    tags = {(tag.get("name") or "").lower() for tag in package.get("tags") or []}
-    if tags & GTFS_TAGS:
-        for resource in resources:
-            url_path = urlsplit(resource.get("url") or "").path.lower()
-            if (resource.get("name") or "").lower().endswith(".zip") or url_path.endswith(".zip"):
-                return resource
-    return None
-
 
 @dataclass(frozen=True)
 class _Target:
@@ -516,7 +499,7 @@ def _resolve(context: Any, routes: set[Route]) -> dict[Route, _Target]:
             entry = context.cache.get_ref(session, ref)
             resource = None
             if entry is not None and entry.type == "dataset" and entry.state == "active":
-                resource = gtfs_feed_resource(entry.data)
+                resource = feed_resource(entry.data)
             feeds[ref] = (entry.id, resource) if resource is not None else None
         feed = feeds[ref]
         if feed is not None:

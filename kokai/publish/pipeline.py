@@ -302,11 +302,12 @@ def describe_changes(previous: dict | None, manifest: dict, descriptor: dict) ->
     """Files added, changed and removed (rows and sizes before → after) since
     the previous version, and which metadata fields changed."""
     before = (previous or {}).get("manifest") or {}
-    added = [{"name": n, "rows": m["rows"], "size": m["size"]} for n, m in manifest.items() if n not in before]
-    removed = [{"name": n, "rows": m.get("rows"), "size": m.get("size")} for n, m in before.items()
-               if n not in manifest]  # fmt: skip
+    added = [{"name": n, "format": m["format"], "rows": m["rows"], "size": m["size"]}
+             for n, m in manifest.items() if n not in before]  # fmt: skip
+    removed = [{"name": n, "format": m.get("format"), "rows": m.get("rows"), "size": m.get("size")}
+               for n, m in before.items() if n not in manifest]  # fmt: skip
     changed = [
-        {"name": n, "rows_before": before[n].get("rows"), "rows_after": m["rows"],
+        {"name": n, "format": m["format"], "rows_before": before[n].get("rows"), "rows_after": m["rows"],
          "size_before": before[n].get("size"), "size_after": m["size"]}
         for n, m in manifest.items() if n in before and before[n].get("sha256") != m["sha256"]
     ]  # fmt: skip

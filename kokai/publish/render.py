@@ -7,6 +7,7 @@ from typing import Any
 
 from kokai.publish.pipeline import UNCHANGED, Outcome
 from kokai.validators.render import render_text
+from kokai.vocab.gtfs import is_gtfs_format
 
 
 def _size(n: int | None) -> str:
@@ -23,13 +24,18 @@ def _rows(n: int | None) -> str:
     return "?" if n is None else f"{n:,}"
 
 
+def _unit(change: dict[str, Any]) -> str:
+    """What the rows count: a table's rows, a feed's stop_times.txt rows."""
+    return "行（stop_times.txt）" if is_gtfs_format(change.get("format")) else "行"
+
+
 def change_lines(changes: dict[str, Any]) -> list[str]:
     lines = []
     for f in changes.get("added", []):
-        lines.append(f"  + {f['name']}（{_rows(f['rows'])} 行、{_size(f['size'])}）")
+        lines.append(f"  + {f['name']}（{_rows(f['rows'])} {_unit(f)}、{_size(f['size'])}）")
     for f in changes.get("changed", []):
         lines.append(
-            f"  ~ {f['name']}: {_rows(f['rows_before'])} → {_rows(f['rows_after'])} 行、"
+            f"  ~ {f['name']}: {_rows(f['rows_before'])} → {_rows(f['rows_after'])} {_unit(f)}、"
             f"{_size(f['size_before'])} → {_size(f['size_after'])}"
         )
     for f in changes.get("removed", []):

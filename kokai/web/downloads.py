@@ -46,7 +46,7 @@ from kokai.catalog import auth, storage
 from kokai.catalog.blobs import BlobNotFound, BlobStore, BlobStoreError
 from kokai.catalog.errors import NotAuthorized, NotFound
 from kokai.catalog.tracking import record_download, record_feed_fetch
-from kokai.vocab.gtfs import GTFS_TAGS, is_gtfs_format
+from kokai.vocab.gtfs import feed_resource
 from kokai.web.http_dates import as_utc, format_http_date, parse_http_date
 from kokai.web.security import content_type_for, file_headers
 from kokai.web.token_guard import client_key
@@ -153,7 +153,7 @@ def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Respon
     package = _show_package(request, dataset_id)
     if package is None:
         return _not_found(request, "Dataset not found")
-    resource = gtfs_feed_resource(package)
+    resource = feed_resource(package)
     if resource is None or not _safe_id(resource["id"]):
         return _not_found(request, "This dataset has no GTFS feed")
     stored = _stored_file(request, resource["id"], version)
@@ -182,22 +182,6 @@ def _gtfs_feed(request: Request, dataset_id: str, version: int | None) -> Respon
         on_not_modified=lambda: count(True),
     )
 
-
-def gtfs_feed_resource(package: dict[str, Any]) -> dict[str, Any] | None:
-    """A dataset's feed (package_show's dict): the first resource with format
-    GTFS or GTFS-JP, else, in a dataset tagged GTFS, the first whose name or URL
-    ends in ``.zip``."""
-    resources = package.get("resources") or []
-    for resource in resources:
-        if is_gtfs_format(resource.get("format")):
-            return resource
-    tags = {(tag.get("name") or "").lower() for tag in package.get("tags") or []}
-    if tags & GTFS_TAGS:
-        for resource in resources:
-            path = urlsplit(resource.get("url") or "").path.lower()
-            if (resource.get("name") or "").lower().endswith(".zip") or path.endswith(".zip"):
-                return resource
-    return None
 
 
 # ---------------------------------------------------------------- responses

@@ -305,16 +305,17 @@ def test_cli_import_log(tmp_path, monkeypatch, capsys):
     dispose_engine(made.config)
 
 
-def test_the_feed_resource_is_chosen_as_the_server_chooses_it():
-    from kokai.web.downloads import gtfs_feed_resource as served
+def test_the_feed_resource_is_the_gtfs_one_or_a_zip_in_a_dataset_tagged_gtfs():
+    from kokai.vocab.gtfs import feed_resource
 
     cases = [
-        {"resources": [{"id": "a", "format": "CSV"}, {"id": "b", "format": "GTFS-JP"}], "tags": []},
-        {"resources": [{"id": "a", "format": "", "url": "https://e.jp/x.zip"}],
-         "tags": [{"name": "GTFS"}]},
-        {"resources": [{"id": "a", "format": "", "name": "feed.ZIP"}], "tags": [{"name": "gtfs-jp"}]},
-        {"resources": [{"id": "a", "format": "", "url": "https://e.jp/x.zip"}], "tags": []},
-        {"resources": [], "tags": [{"name": "gtfs"}]},
+        ({"resources": [{"id": "a", "format": "CSV"}, {"id": "b", "format": "GTFS-JP"}], "tags": []}, "b"),
+        ({"resources": [{"id": "a", "format": "", "url": "https://e.jp/x.zip"}],
+          "tags": [{"name": "GTFS"}]}, "a"),
+        ({"resources": [{"id": "a", "format": "", "name": "feed.ZIP"}], "tags": [{"name": "gtfs-jp"}]}, "a"),
+        ({"resources": [{"id": "a", "format": "", "url": "https://e.jp/x.zip"}], "tags": []}, None),
+        ({"resources": [], "tags": [{"name": "gtfs"}]}, None),
     ]  # fmt: skip
-    for package in cases:
-        assert access_log.gtfs_feed_resource(package) == served(package)
+    for package, expected in cases:
+        found = feed_resource(package)
+        assert (found["id"] if found else None) == expected

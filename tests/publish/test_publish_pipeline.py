@@ -84,7 +84,7 @@ def test_a_changed_file_makes_a_new_version_with_its_changes(city):
     assert outcomes["shelters"].status == "published"
     assert outcomes["shelters"].version == 2
     assert outcomes["shelters"].changes["changed"] == [{
-        "name": "shelters", "rows_before": 25, "rows_after": 24,
+        "name": "shelters", "format": "csv", "rows_before": 25, "rows_after": 24,
         "size_before": outcomes["shelters"].changes["changed"][0]["size_before"],
         "size_after": csv.stat().st_size,
     }]  # fmt: skip
