@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 from kokai.catalog.validation import TAG_RE
 from kokai.config import Config
@@ -72,6 +73,12 @@ RESOURCE_NAME_TWICE = Rule(
     "それぞれ別の name を付けてください。",
     "{count} resources are named {value!r}; give each its own name.",
 )  # fmt: skip
+SYMLINK = Rule(
+    "publish_symlink", "error",
+    "「{value}」はシンボリックリンクです。公開するファイルは、リンクではなく実際のファイルをフォルダに置いてください"
+    "（リンク先の思わぬファイルが公開されるのを防ぐためです）。",
+    "{value!r} is a symbolic link; put the real file in the dataset folder.",
+)  # fmt: skip
 CATALOG_REFUSED = Rule(
     "publish_catalog_refused", "error",
     "カタログがこのデータセットを受け付けませんでした（{errors}）。datapackage.yaml の該当する項目を直してください。",
@@ -130,10 +137,26 @@ def check_dataset(source: DatasetSource, config: Config, today: date) -> Report:
     for name, count in names.items():
         if count > 1:
             report.add(RESOURCE_NAME_TWICE.finding(path=shown, field="resources", value=name, count=count))
+    for link in _symlinks(source):
+        report.add(SYMLINK.finding(path=shown, field="resources", value=str(link.relative_to(source.folder))))
     for file in source.files:
         if file.is_gtfs:
             _check_service_period(report, shown, file.resource, str(file.path), today)
     return report
+
+
+def _symlinks(source: DatasetSource) -> list[Path]:
+    """The resources' paths, and the files of feed folders, that are symbolic links."""
+    found = []
+    for resource in (source.descriptor or {}).get("resources") or []:
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            continue
+        path = source.folder / resource["path"]
+        if path.is_symlink():
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_symlink())
+    return found
 
 
 def gtfs_service_period(path: str, today: date) -> tuple[str | None, str | None]:

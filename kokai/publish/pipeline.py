@@ -35,10 +35,12 @@ from kokai.publish import mapping
 from kokai.publish.gate import CATALOG_REFUSED, check_dataset, gtfs_service_period
 from kokai.publish.mapping import DatasetFacts
 from kokai.publish.quality import quality_json, score_dataset
-from kokai.publish.source import DatasetSource, load_source
+from kokai.publish.source import DatasetSource, load_source, resource_name
 from kokai.validators.report import Report
 
 UNCHANGED = "unchanged"
+PAGE = 1000  # publish records per read (publish_record_list's most)
+DERIVED = ("kokai_", "gtfs_")  # resource fields each publish derives from the files
 Progress = Callable[[int, int, str], None]
 
 
@@ -113,11 +115,11 @@ class Publisher:
             descriptor = dict(record["descriptor"])
             resources = []
             for resource in descriptor.get("resources") or []:
-                stored = record["manifest"].get(str(resource.get("name")))
+                stored = record["manifest"].get(resource_name(resource))
                 if stored is None:
-                    raise NotFound(f"version {version} of {name} has no file for {resource.get('name')}")
+                    raise NotFound(f"version {version} of {name} has no file for {resource_name(resource)}")
                 self._restore_blob(stored["sha256"], folder / stored["filename"])
-                resources.append({**resource, "path": stored["filename"]})
+                resources.append({**resource, "name": resource_name(resource), "path": stored["filename"]})
             descriptor["resources"] = resources
             descriptor["name"] = name
             (folder / "datapackage.json").write_text(
@@ -130,12 +132,19 @@ class Publisher:
     def _load_latest(self) -> None:
         """The newest published record of every dataset in one read (the site
         and sysadmins may read the whole log; others read per dataset)."""
+        latest: dict[str, dict] = {}
         try:
-            records = self.catalog.action.publish_record_list(latest=True, status=PUBLISHED)
+            while True:
+                page = self.catalog.action.publish_record_list(
+                    latest=True, status=PUBLISHED, limit=PAGE, offset=len(latest)
+                )
+                latest.update((r["package_name"], r) for r in page)
+                if len(page) < PAGE:
+                    break
         except NotAuthorized:
             self._latest = None
             return
-        self._latest = {r["package_name"]: r for r in records}
+        self._latest = latest
 
     def _last_published(self, name: str) -> dict | None:
         if self._latest is not None:
@@ -199,12 +208,13 @@ class Publisher:
             by_name = {f.resource: f for f in source.files}
             resources = []
             for resource in descriptor.get("resources") or []:
-                file = by_name[str(resource.get("name") or Path(resource["path"]).stem)]
+                file = by_name[resource_name(resource)]
                 feed_url = f"{feed_base}/feed.zip" if file.is_gtfs else None
                 described = mapping.resource_fields({**resource, "name": file.resource},
                                                     facts.of(file.resource), feed_url)  # fmt: skip
-                kept = existing.get(file.resource)
-                resources.append({**kept, **described} if kept else described)
+                # Keep the resource's id and file fields; what publishing derives is set anew.
+                kept = {k: v for k, v in existing.get(file.resource, {}).items() if not k.startswith(DERIVED)}
+                resources.append({**kept, **described})
             fields["resources"] = resources
             now = datetime.now(UTC).replace(tzinfo=None)
             quality = score_dataset(
@@ -237,11 +247,8 @@ class Publisher:
         return Outcome(shown, name, PUBLISHED, version=record["version"], changes=changes, summary=summary)
 
     def _restore_blob(self, sha256: str, target: Path) -> None:
-        from kokai.catalog.blobs import blob_store
-
-        store = blob_store(self.config)
         with target.open("wb") as out:
-            for chunk in store.open_range(sha256, 0, None):
+            for chunk in self.catalog.blobs.open_range(sha256, 0, None):
                 out.write(chunk)
 
 
@@ -275,7 +282,7 @@ def gather_facts(source: DatasetSource, report: Report, today: date) -> DatasetF
     )  # fmt: skip
     by_path = {s.path: s for s in report.sources}
     for resource in (source.descriptor or {}).get("resources") or []:
-        name = str(resource.get("name") or Path(resource["path"]).stem)
+        name = resource_name(resource)
         path = str(source.folder / resource["path"])
         seen = by_path.get(path)
         resource_facts = facts.of(name)

@@ -64,6 +64,11 @@ class DatasetSource:
         self.close()
 
 
+def resource_name(resource: dict[str, Any]) -> str:
+    """A resource's name; its file's stem when the descriptor gives none."""
+    return str(resource.get("name") or Path(str(resource.get("path"))).stem)
+
+
 def find_descriptor(folder: Path) -> Path | None:
     return next((folder / n for n in PACKAGE_NAMES if (folder / n).is_file()), None)
 
@@ -96,7 +101,7 @@ def load_source(folder: Path, settings: dict[str, Any]) -> DatasetSource:
             complete = False
             continue
         path = folder / resource["path"]
-        name = str(resource.get("name") or path.stem)
+        name = resource_name(resource)
         fmt = str(resource.get("format") or path.suffix.lstrip(".")).lower()
         gtfs = is_gtfs_format(fmt)
         if gtfs and path.is_dir():
@@ -118,10 +123,7 @@ def content_key(descriptor: dict, files: list[SourceFile], settings: dict[str, A
     sha256, so a folder and its zip count the same), the site settings and
     the mapping version."""
     by_name = {f.resource: f.sha256 for f in files}
-    resources = [
-        {**r, "path": by_name.get(str(r.get("name") or Path(str(r.get("path"))).stem))}
-        for r in descriptor.get("resources") or []
-    ]
+    resources = [{**r, "path": by_name.get(resource_name(r))} for r in descriptor.get("resources") or []]
     canonical = {
         "descriptor": {**descriptor, "resources": resources},
         "settings": settings,

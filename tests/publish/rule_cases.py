@@ -39,6 +39,12 @@ def unchanged(folder: Path) -> None:
     return None
 
 
+def link_table(folder: Path) -> None:
+    table = folder / "shelters.csv"
+    table.rename(folder / "elsewhere.csv")
+    table.symlink_to(folder / "elsewhere.csv")
+
+
 def remove_descriptor(folder: Path) -> None:
     (folder / "datapackage.yaml").unlink()
 
@@ -64,6 +70,7 @@ PUBLISH_RULE_CASES: dict[str, PublishCase] = {
     "publish_gtfs_service_ends_soon": PublishCase(
         "community-bus", edit("feed/feed_info.txt", ",20270331,", ",20280331,"), "community-bus-gtfs",
         today=date(2027, 3, 20)),
+    "publish_symlink": PublishCase("shelters", link_table, "resources"),
     "publish_catalog_refused": PublishCase(
         "shelters", unchanged, None, fault="kokai.publish.mapping:licence_id"),
 }  # fmt: skip

@@ -220,3 +220,14 @@ def test_a_facility_table_with_its_own_phone_and_address_is_not_flagged(city):
     (outcome,) = city.publish("public-facilities")
     assert outcome.status == "published"
     assert not [c for c in outcome.summary["codes"] if c.startswith("personal_")]
+
+
+def test_unchanged_datasets_skip_the_gate_whatever_the_size_of_the_log(city, monkeypatch):
+    city.publish()
+    monkeypatch.setattr("kokai.publish.pipeline.PAGE", 2)  # the log is read in pages
+
+    def gate_must_not_run(*args, **kwargs):
+        raise AssertionError("the gate ran on unchanged data")
+
+    monkeypatch.setattr("kokai.publish.pipeline.check_dataset", gate_must_not_run)
+    assert {o.status for o in city.publish()} == {"unchanged"}

@@ -32,6 +32,16 @@ def _text(data: dict, key: str, limit: int, required: bool = False) -> str:
     return value
 
 
+def _natural(data: dict, key: str, default: int) -> int:
+    try:
+        value = int(data.get(key, default))
+    except (TypeError, ValueError):
+        raise ValidationError({key: ["Invalid integer"]}) from None
+    if value < 0:
+        raise ValidationError({key: ["Must be a natural number"]})
+    return value
+
+
 @action()
 def publish_record_create(context: Context, data_dict: dict) -> dict:
     """Record one publish of a dataset: package_name, status (published |
@@ -75,7 +85,7 @@ def publish_record_create(context: Context, data_dict: dict) -> dict:
 def publish_record_list(context: Context, data_dict: dict) -> list[dict]:
     """The log, newest first: of one dataset (`id`, its name) or of all;
     `latest`: only the newest record per dataset; `status`: only published or
-    refused records; `limit` (default and at most 1000)."""
+    refused records; `limit` (default and at most 1000) and `offset` page through it."""
     check_access("publish_record_list", context, data_dict)
     query = select(PublishRecord)
     name = data_dict.get("id")
@@ -91,13 +101,9 @@ def publish_record_list(context: Context, data_dict: dict) -> list[dict]:
         if status is not None:
             newest = newest.where(PublishRecord.status == status)
         query = query.where(PublishRecord.id.in_(newest))
-    try:
-        limit = min(int(data_dict.get("limit", MAX_LIST)), MAX_LIST)
-    except (TypeError, ValueError):
-        raise ValidationError({"limit": ["Invalid integer"]}) from None
-    if limit < 0:
-        raise ValidationError({"limit": ["Must be a natural number"]})
-    rows = context.session.scalars(query.order_by(PublishRecord.id.desc()).limit(limit))
+    limit = min(_natural(data_dict, "limit", MAX_LIST), MAX_LIST)
+    offset = _natural(data_dict, "offset", 0)
+    rows = context.session.scalars(query.order_by(PublishRecord.id.desc()).limit(limit).offset(offset))
     return [record_dict(r) for r in rows]
 
 
