@@ -6,7 +6,9 @@ when and by whom, the data package descriptor and the manifest of its files
 before, and the validation summary. `kokai history` reads it and
 `kokai rollback` republishes a version from it. A refused row records that a
 publish was refused and why (the summary), so `kokai status` can list
-datasets whose last publish was refused; it changes nothing else.
+datasets whose last publish was refused; it changes nothing else. A restored
+row says that, after a refusal, the folder is again what is published (staff
+undid the change), which ends the refusal's alert.
 
 Rows are written by the publish pipeline in the same transaction as the
 catalog change they describe, so the log and the catalog never disagree.
@@ -25,7 +27,8 @@ from kokai.catalog.models import Base, utcnow
 
 PUBLISHED = "published"
 REFUSED = "refused"
-STATUSES = (PUBLISHED, REFUSED)
+RESTORED = "restored"  # after a refusal, the folder matches the published version again
+STATUSES = (PUBLISHED, REFUSED, RESTORED)
 
 
 class PublishRecord(Base):

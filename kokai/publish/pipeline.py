@@ -29,7 +29,7 @@ from typing import Any
 
 from kokai.catalog.client import LocalCatalog
 from kokai.catalog.errors import NotAuthorized, NotFound, ValidationError
-from kokai.catalog.publish_log import PUBLISHED, REFUSED
+from kokai.catalog.publish_log import PUBLISHED, REFUSED, RESTORED
 from kokai.config import Config
 from kokai.publish import mapping
 from kokai.publish.gate import CATALOG_REFUSED, check_dataset, gtfs_service_period
@@ -89,7 +89,8 @@ class Publisher:
         self.config = catalog.config
         self.by = by
         self.today = today or date.today()
-        self._latest: dict[str, dict] | None = None
+        self._latest: dict[str, dict] | None = None  # newest published record per dataset
+        self._refused: set[str] | None = None  # datasets whose newest record is a refusal
 
     # ------------------------------------------------------------ public
 
@@ -132,19 +133,29 @@ class Publisher:
     def _load_latest(self) -> None:
         """The newest published record of every dataset in one read (the site
         and sysadmins may read the whole log; others read per dataset)."""
-        latest: dict[str, dict] = {}
         try:
-            while True:
-                page = self.catalog.action.publish_record_list(
-                    latest=True, status=PUBLISHED, limit=PAGE, offset=len(latest)
-                )
-                latest.update((r["package_name"], r) for r in page)
-                if len(page) < PAGE:
-                    break
+            self._latest = self._read_latest(status=PUBLISHED)
+            self._refused = {n for n, r in self._read_latest().items() if r["status"] == REFUSED}
         except NotAuthorized:
-            self._latest = None
-            return
-        self._latest = latest
+            self._latest = self._refused = None
+
+    def _read_latest(self, **query: Any) -> dict[str, dict]:
+        latest: dict[str, dict] = {}
+        while True:
+            page = self.catalog.action.publish_record_list(latest=True, limit=PAGE, offset=len(latest), **query)
+            latest.update((r["package_name"], r) for r in page)
+            if len(page) < PAGE:
+                return latest
+
+    def _last_refused(self, name: str) -> bool:
+        """Whether the dataset's newest log record is a refusal."""
+        if self._refused is not None:
+            return name in self._refused
+        try:
+            found = self.catalog.action.publish_record_list(id=name, limit=1)
+        except NotAuthorized:
+            return False
+        return bool(found) and found[0]["status"] == REFUSED
 
     def _last_published(self, name: str) -> dict | None:
         if self._latest is not None:
@@ -159,6 +170,11 @@ class Publisher:
         name, shown = source.name, str(source.folder)
         last = self._last_published(name)
         if source.content_key and last is not None and last["content_key"] == source.content_key:
+            if self._last_refused(name):
+                self.catalog.action.publish_record_create(
+                    package_name=name, status=RESTORED, by=self.by, content_key=source.content_key,
+                    message=f"公開中の版 {last['version']} と同じ内容に戻りました / back to the published version",
+                )  # fmt: skip
             return Outcome(shown, name, UNCHANGED, version=last["version"])
         report = check_dataset(source, self.config, self.today)
         if not report.valid:
@@ -173,10 +189,13 @@ class Publisher:
         outcome.report = report
         if self._latest is not None and outcome.status == PUBLISHED:
             self._latest[name] = {"content_key": source.content_key, "version": outcome.version}
+            self._refused.discard(name)
         return outcome
 
     def _refuse(self, source: DatasetSource, report: Report, message: str) -> Outcome:
         """Record the refusal in the publish log; nothing else changes."""
+        if self._refused is not None:
+            self._refused.add(source.name)
         summary = summarise(report)
         self.catalog.action.publish_record_create(
             package_name=source.name, status=REFUSED, by=self.by, content_key=source.content_key,

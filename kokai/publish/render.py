@@ -86,6 +86,8 @@ def render_history(records: list[dict[str, Any]], fmt: str = "text") -> str:
             lines.append(f"{r['package_name']} 版 {r['version']}  {when} UTC  {r['by']}  "
                          f"（エラー {s.get('errors', 0)}、警告 {s.get('warnings', 0)}）{r['message']}")  # fmt: skip
             lines += change_lines(r["changes"]) if not r["changes"].get("first") else ["  （最初の公開）"]
+        elif r["status"] == "restored":
+            lines.append(f"{r['package_name']} 公開中の版に戻りました  {when} UTC  {r['by']}")
         else:
             lines.append(f"{r['package_name']} 公開できず  {when} UTC  {r['by']}  "
                          f"（エラー {r['summary'].get('errors', 0)} 件: {', '.join(r['summary'].get('codes', {}))}）")  # fmt: skip

@@ -231,3 +231,28 @@ def test_unchanged_datasets_skip_the_gate_whatever_the_size_of_the_log(city, mon
 
     monkeypatch.setattr("kokai.publish.pipeline.check_dataset", gate_must_not_run)
     assert {o.status for o in city.publish()} == {"unchanged"}
+
+
+def test_undoing_a_refused_change_ends_the_refusal_without_a_new_version(city, capsys):
+    city.publish("shelters")
+    csv = city.datasets / "shelters" / "shelters.csv"
+    good = csv.read_bytes()
+    csv.write_bytes(good.replace(b"34.", b"X4.", 1))
+    (refused,) = city.publish("shelters")
+    assert refused.status == "refused"
+    config = str(city.root / "kokai.toml")
+    day = ["--date", DEMO_TODAY.isoformat()]
+    assert main(["--config", config, "status", *day]) == 1  # the refusal needs staff
+    capsys.readouterr()
+    csv.write_bytes(good)
+    before = snapshot(city)
+    (outcome,) = city.publish("shelters")
+    assert (outcome.status, outcome.version) == ("unchanged", 1)
+    assert snapshot(city) == before
+    newest = city.catalog().action.publish_record_list(id="shelters", limit=1)[0]
+    assert (newest["status"], newest["version"]) == ("restored", None)
+    assert main(["--config", config, "status", *day]) == 0
+    assert main(["--config", config, "history", "shelters"]) == 0
+    assert "公開中の版に戻りました" in capsys.readouterr().out
+    (again,) = city.publish("shelters")  # nothing more to record
+    assert len(city.catalog().action.publish_record_list(id="shelters")) == 3 and again.status == "unchanged"

@@ -45,7 +45,7 @@ def _natural(data: dict, key: str, default: int) -> int:
 @action()
 def publish_record_create(context: Context, data_dict: dict) -> dict:
     """Record one publish of a dataset: package_name, status (published |
-    refused), by, content_key, descriptor, manifest, changes, summary (JSON
+    refused | restored), by, content_key, descriptor, manifest, changes, summary (JSON
     objects), message. A published record gets the dataset's next version number."""
     check_access("publish_record_create", context, data_dict)
     session = context.session
