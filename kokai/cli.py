@@ -47,19 +47,38 @@ def _add_output_options(p: argparse.ArgumentParser, formats=FORMATS) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kokai", description="kokai (公開): 自治体オープンデータの検証・公開")
     parser.add_argument("--config", type=Path, help="kokai.toml (default: searched upwards)")
+    parser.add_argument("--no-config", action="store_true", help="kokai.toml を読まない（既定の設定で動く）")
     parser.add_argument("--debug", action="store_true", help="内部エラーの詳細（traceback）を表示する")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("validate", help="CSV ファイルやデータセットのフォルダを検証する")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--schema", help="同梱スキーマの名前、または Table Schema JSON のパス")
+    p.add_argument("--sheet", metavar="NAME_OR_INDEX", help="Excel などのブックで検査するシート（名前、または左から数えた番号。既定は最初のシート）")
     _add_output_options(p)
 
     p = sub.add_parser("fix", help="正規化したコピーを書き出す（入力は変更しない）")
     p.add_argument("input", metavar="IN")
     p.add_argument("output", metavar="OUT")
     p.add_argument("--schema", help="同梱スキーマの名前、または Table Schema JSON のパス")
+    p.add_argument("--sheet", metavar="NAME_OR_INDEX", help="Excel などのブックで検査するシート（名前、または左から数えた番号。既定は最初のシート）")
+    p.add_argument("--excel", action="store_true", help="BOM 付き UTF-8（Excel の「CSV UTF-8」）で書き出す。Excel で開いても文字化けしない")
     _add_output_options(p)
+
+    p = sub.add_parser(
+        "init", help="このフォルダに市の kokai.toml（と CI の設定）を作る",
+        description="市の kokai.toml をこのフォルダに書く。団体コードは検査数字で確かめる（5桁なら付け足す）。"
+        "指定しなかった値は端末なら質問する。--ci で GitHub Actions / pre-commit の検証設定も書く。",
+    )  # fmt: skip
+    p.add_argument("--city-code", metavar="CODE", help="全国地方公共団体コード（6桁、または検査数字のない5桁）")
+    p.add_argument("--name", help="市区町村名（例: 潮見市）")
+    p.add_argument("--bbox", nargs=4, metavar=("MIN_LON", "MIN_LAT", "MAX_LON", "MAX_LAT"),
+                   help="市域を囲む範囲（度の10進数）")  # fmt: skip
+    p.add_argument("--ci", choices=("github", "pre-commit", "both"),
+                   help="github: .github/workflows/kokai.yml、pre-commit: .pre-commit-config.yaml")  # fmt: skip
+    p.add_argument("--kokai-package", metavar="SPEC",
+                   help="ワークフローが kokai をインストールする場所（pip の指定。default: 書き換え用の仮の値）")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="既にあるファイルを上書きする")
 
     p = sub.add_parser("schemas", help="同梱スキーマの一覧")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -79,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feed", metavar="FEED")
     p.add_argument("--date", type=_iso_date, help="基準日 (default: today)")
     _add_output_options(p, formats=("text", "json"))
+    p = gtfs.add_parser("fix", help="改行・BOM・文字コード・並び順・空白・feed_info を直した写しを書く")
+    p.add_argument("feed", metavar="IN")
+    p.add_argument("output", metavar="OUT", help="名前が .zip なら zip、それ以外は新しいフォルダ")
+    p.add_argument("--profile", choices=("jp", "gtfs"), help="OUT を検証するプロファイル")
+    p.add_argument("--date", type=_iso_date, help="OUT の検証の基準日 (default: today)")
+    _add_output_options(p)
     p = gtfs.add_parser("geojson", help="停留所と経路を GeoJSON に書き出す")
     p.add_argument("feed", metavar="FEED")
     p.add_argument("output", metavar="OUT")
@@ -131,14 +156,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_report(report, fmt: str, lang: str) -> int:
+def _print_report(report, fmt: str, lang: str, config=None) -> int:
     """Print the report; the exit status is the report's, even when the reader
-    of stdout has gone away (`| head`), so CI never mistakes it for success."""
+    of stdout has gone away (`| head`), so CI never mistakes it for success.
+    With `config`, the report names the kokai.toml it used (or says none was)."""
     from kokai.validators.render import render
 
+    if config is not None:
+        report.settings = _settings(config)
     code = report.exit_code
     _write(render(report, fmt, lang))
     return code
+
+
+def _settings(config):
+    from kokai.validators.report import Settings
+
+    if config.source is None:
+        return Settings(ignored=config.ignored)
+    return Settings(path=str(config.source), city_name=config.city_name, city_code=config.city_code)
 
 
 def _write(text: str) -> None:
@@ -156,18 +192,42 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def cmd_validate(args, config) -> int:
+def _validate_feed(path: str):
+    """GTFS validation, imported only when a data package has a feed: tables
+    alone never load the GTFS code."""
     from kokai.gtfs.validate import validate_feed
+
+    return validate_feed(path)
+
+
+def cmd_validate(args, config) -> int:
     from kokai.validators.table import validate_paths
 
-    report = validate_paths(args.paths, schema=args.schema, config=config, feed_validator=validate_feed)
-    return _print_report(report, args.format, args.lang)
+    report = validate_paths(
+        args.paths, schema=args.schema, config=config, feed_validator=_validate_feed, sheet=args.sheet
+    )
+    return _print_report(report, args.format, args.lang, config)
 
 
 def cmd_fix(args, config) -> int:
     from kokai.validators.fix import fix_file
 
-    return _print_report(fix_file(args.input, args.output, schema=args.schema, config=config), args.format, args.lang)
+    report = fix_file(
+        args.input, args.output, schema=args.schema, config=config, sheet=args.sheet, excel=args.excel
+    )
+    return _print_report(report, args.format, args.lang, config)
+
+
+def cmd_init(args, config) -> int:
+    from kokai.city_setup import KOKAI_PACKAGE_PLACEHOLDER, describe, init_city
+
+    result = init_city(
+        Path.cwd(), city_code=args.city_code, name=args.name, bbox=args.bbox, ci=args.ci,
+        force=args.force, kokai_package=args.kokai_package or KOKAI_PACKAGE_PLACEHOLDER,
+        ask=input if sys.stdin.isatty() else None,
+    )  # fmt: skip
+    _write(describe(result))
+    return EXIT_OK
 
 
 def cmd_schemas(args, config) -> int:
@@ -180,7 +240,8 @@ def cmd_schemas(args, config) -> int:
         print(json.dumps(schemas, ensure_ascii=False, indent=2))
     else:
         for s in schemas:
-            print(f"{s['name']:<28} {s['fields']:>3} 列  {s['title']}")
+            order = "" if s["order_confidence"] == s["confidence"] else f"（列順 {s['order_confidence']}）"
+            print(f"{s['name']:<28} {s['fields']:>3} 列  {s['confidence']:<11} {s['title']}{order}")
     return EXIT_OK
 
 
@@ -193,15 +254,23 @@ def cmd_rules(args, config) -> int:
 
 
 def cmd_gtfs(args, config) -> int:
+    from kokai.gtfs.dataset import resolve_feed
+
+    feed = resolve_feed(args.feed)  # a dataset folder: its resource of format gtfs
+    if args.gtfs_command == "fix":
+        from kokai.gtfs.fix import fix_feed
+
+        report = fix_feed(feed, args.output, profile=args.profile, today=args.date)
+        return _print_report(report, args.format, args.lang, config)
     if args.gtfs_command == "validate":
         from kokai.gtfs.validate import validate_feed
 
-        report = validate_feed(args.feed, profile=args.profile, today=args.date)
-        return _print_report(report, args.format, args.lang)
+        report = validate_feed(feed, profile=args.profile, today=args.date)
+        return _print_report(report, args.format, args.lang, config)
     if args.gtfs_command == "info":
         from kokai.gtfs.info import describe_feed, render_info
 
-        print(render_info(describe_feed(args.feed, today=args.date), args.format, args.lang))
+        print(render_info(describe_feed(feed, today=args.date), args.format, args.lang))
         return EXIT_OK
     from kokai.gtfs.geojson import write_geojson
 
@@ -630,6 +699,7 @@ def cmd_metrics(args, config) -> int:
 COMMANDS = {
     "validate": cmd_validate,
     "fix": cmd_fix,
+    "init": cmd_init,
     "schemas": cmd_schemas,
     "rules": cmd_rules,
     "gtfs": cmd_gtfs,
@@ -668,7 +738,10 @@ def report_bug(exc: BaseException, debug: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        if args.no_config and args.config:
+            raise ConfigError("--config と --no-config は同時に使えません / --config and --no-config exclude each other")
+        # `kokai init` writes a kokai.toml: it reads none (a broken one above must not stop it)
+        config = None if args.command == "init" else load_config(args.config, ignore=args.no_config)
     except ConfigError as exc:
         print(f"kokai: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -36,6 +36,10 @@ class Config:
     remote_ckan_url: str = ""
     # [organizations]: department id → its Japanese name, e.g. shiomi-city-bousai = "危機管理課"
     organizations: dict[str, str] = field(default_factory=dict)
+    # The kokai.toml these settings came from (absolute); None: defaults, no file used.
+    source: Path | None = None
+    # True when `--no-config` told kokai to ignore any kokai.toml.
+    ignored: bool = False
 
     @property
     def remote_ckan_token(self) -> str:
@@ -79,9 +83,13 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_config(path: Path | None = None) -> Config:
+def load_config(path: Path | None = None, *, ignore: bool = False) -> Config:
     """Read kokai.toml (searched upwards from the working directory when no
-    path is given); without one, defaults rooted at the working directory."""
+    path is given); without one, defaults rooted at the working directory.
+    `ignore` (`kokai --no-config`): defaults, whatever kokai.toml exists.
+    `Config.source` says which file was used, so that every report can say it."""
+    if ignore:
+        return Config(ignored=True)
     path = path or find_config()
     if path is None:
         return Config()
@@ -112,4 +120,5 @@ def load_config(path: Path | None = None) -> Config:
         site_dir=root / site.get("dir", "_site"),
         remote_ckan_url=remote.get("ckan_url", ""),
         organizations={str(k): str(v) for k, v in data.get("organizations", {}).items()},
+        source=Path(path).resolve(),
     )

@@ -22,6 +22,7 @@ RULE_MODULES: tuple[str, ...] = (
     "kokai.validators.reading.header",
     "kokai.validators.reading.rows",
     "kokai.validators.reading.read",
+    "kokai.validators.reading.excel",
     "kokai.validators.table",
     "kokai.validators.table_schema.rules",
     "kokai.validators.japanese.rules",
@@ -45,6 +46,7 @@ RULE_MODULES: tuple[str, ...] = (
     "kokai.gtfs.jp.translations",
     "kokai.gtfs.jp.files",
     "kokai.gtfs.jp.network",
+    "kokai.gtfs.fix",
     # the publish gate
     "kokai.publish.gate",
 )

@@ -31,6 +31,8 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -174,6 +176,10 @@ def _is_unsafe(name: str) -> bool:
     )
 
 
+class FeedReadError(Exception):
+    """A file of the feed could not be read to the end (the reader's findings say why)."""
+
+
 class _Refused(Exception):
     """A file kokai will not read (not a regular file, encrypted)."""
 
@@ -255,6 +261,30 @@ class FeedReader:
             self._io_error(f"{name}: {exc}"[:300])
         return None
 
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The bytes of `name` in chunks of at most 256 KiB, under the same limits as
+        `read` but never held whole (for `kokai gtfs fix`, which streams). On a
+        problem the finding is added and FeedReadError is raised."""
+        if self.failed or name not in self.names:
+            raise FeedReadError(name)
+        try:
+            with self._open(name) as (source, raw_count):
+                yield from self._counted(name, source, raw_count)
+        except _LimitExceeded as exc:
+            self._too_large(exc)
+        except _Refused as exc:
+            self._io_error(exc.reason)
+        except _ZIP_ERRORS as exc:
+            self._io_error(f"{name}: {exc}"[:300])
+        else:
+            return
+        raise FeedReadError(name)
+
+    @contextmanager
+    def _open(self, name: str):
+        raise NotImplementedError
+        yield
+
     def close(self) -> None:
         pass
 
@@ -279,6 +309,11 @@ class FeedReader:
         """Reads `source` to the end in chunks, counting: the per-file and total
         limits, and (for a zip member) the inflate ratio against `raw_count()`."""
         buffer = io.BytesIO()
+        for chunk in self._counted(name, source, raw_count):
+            buffer.write(chunk)
+        return buffer.getvalue()
+
+    def _counted(self, name: str, source, raw_count=None) -> Iterator[bytes]:
         size = 0
         while chunk := source.read(_CHUNK):
             size += len(chunk)
@@ -289,9 +324,8 @@ class FeedReader:
             if raw_count is not None and size > RATIO_GRACE_BYTES:
                 if size > MAX_RATIO * max(raw_count(), 1):
                     raise _too_compressed(name)
-            buffer.write(chunk)
+            yield chunk
         self._total += size
-        return buffer.getvalue()
 
 
 class _ZipReader(FeedReader):
@@ -342,6 +376,16 @@ class _ZipReader(FeedReader):
         with self._archive.open(info) as member:
             return self._copy(name, member, lambda: self._file.count - start)
 
+    @contextmanager
+    def _open(self, name: str):
+        info = self._members[name]
+        if info.flag_bits & _ENCRYPTED:
+            raise _Refused(_encrypted(name))
+        assert self._archive is not None
+        start = self._file.count
+        with self._archive.open(info) as member:
+            yield member, (lambda: self._file.count - start)
+
     def close(self) -> None:
         if self._archive is not None:
             self._archive.close()
@@ -381,6 +425,11 @@ class _FolderReader(FeedReader):
     def _read(self, name: str) -> bytes:
         with _open_regular(self._path / name, name) as handle:
             return self._copy(name, handle)
+
+    @contextmanager
+    def _open(self, name: str):
+        with _open_regular(self._path / name, name) as handle:
+            yield handle, None
 
 
 def open_feed(path: str | Path) -> FeedReader:

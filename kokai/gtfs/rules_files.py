@@ -6,14 +6,26 @@ from kokai.gtfs.archive import GTFS_FILE_NAMES
 from kokai.gtfs.rules_common import CheckContext
 from kokai.gtfs.schema import JP_FILES, SCHEMA
 from kokai.gtfs.translations import translation_form
-from kokai.validators.report import Findings, Rule
+from kokai.validators.report import Findings, Rule, Text
 
 MISSING_REQUIRED_FILE = Rule(
     "missing_required_file",
     "error",
-    "必須ファイル {path} がありません。GTFS の zip の最上位に {path} を入れてください。",
-    "Required file {path} is missing. Add it at the root of the zip.",
+    "必須ファイル {path} がありません。{why}GTFS の zip の最上位に {path} を入れてください。",
+    "Required file {path} is missing. {why}Add it at the root of the zip.",
     source="mobilitydata",
+)
+# feed_info.txt is conditionally required: MobilityData's MissingFeedInfoValidator
+# reports missing_required_file (ERROR) when translations.txt exists, else
+# missing_recommended_file (WARNING).
+_ALWAYS = Text("", "")
+FEED_INFO_FOR_TRANSLATIONS = Text(
+    "translations.txt があるため、GTFS では feed_info.txt が必須です（翻訳の基準の言語 "
+    "feed_lang を示すため）。feed_publisher_name、feed_publisher_url、feed_lang"
+    "（日本語なら ja）、feed_start_date、feed_end_date を書いてください"
+    "（`kokai gtfs fix` で agency.txt と calendar.txt から作れます）。",
+    "GTFS requires feed_info.txt when translations.txt is present (feed_lang is the "
+    "language translations are from); `kokai gtfs fix` can make it from agency.txt. ",
 )
 MISSING_CALENDAR_FILES = Rule(
     "missing_calendar_and_calendar_date_files",
@@ -64,11 +76,16 @@ def check_files(ctx: CheckContext) -> Findings:
         if name == "stops.txt" and "locations.geojson" in present:
             continue  # GTFS-Flex feeds may use locations instead of stops
         if name not in present:
-            out.append(MISSING_REQUIRED_FILE.finding(path=name))
+            out.append(MISSING_REQUIRED_FILE.finding(path=name, why=_ALWAYS))
     if "calendar.txt" not in present and "calendar_dates.txt" not in present:
         out.append(MISSING_CALENDAR_FILES.finding(path="calendar.txt"))
     if "feed_info.txt" not in present:
-        out.append(MISSING_RECOMMENDED_FILE.finding(path="feed_info.txt"))
+        if "translations.txt" in present:
+            out.append(
+                MISSING_REQUIRED_FILE.finding(path="feed_info.txt", why=FEED_INFO_FOR_TRANSLATIONS)
+            )
+        else:
+            out.append(MISSING_RECOMMENDED_FILE.finding(path="feed_info.txt"))
     for name in feed.names:
         if name in GTFS_FILE_NAMES or (ctx.profile == "jp" and name in JP_FILES):
             continue

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kokai.publish.gtfs_zip import zip_feed
-from kokai.validators.datapackage import load_descriptor
-from kokai.validators.table import PACKAGE_NAMES
+from kokai.validators.datapackage import find_descriptor, load_descriptor
 from kokai.vocab.gtfs import is_gtfs_format
 
 # Bump when the mapping from a descriptor to the catalog changes, so that the
@@ -67,10 +66,6 @@ class DatasetSource:
 def resource_name(resource: dict[str, Any]) -> str:
     """A resource's name; its file's stem when the descriptor gives none."""
     return str(resource.get("name") or Path(str(resource.get("path"))).stem)
-
-
-def find_descriptor(folder: Path) -> Path | None:
-    return next((folder / n for n in PACKAGE_NAMES if (folder / n).is_file()), None)
 
 
 def file_digest(path: Path) -> tuple[str, int]:

@@ -20,6 +20,7 @@ import yaml
 from kokai.config import Config
 from kokai.errors import KokaiError
 from kokai.validators.personal_data import read_review
+from kokai.validators.reading.excel import is_workbook
 from kokai.validators.report import Report, Rule, Text
 from kokai.validators.schemas import load_schema, schema_problem
 from kokai.vocab.licenses import find_licence
@@ -74,6 +75,14 @@ RESOURCE_NOT_TABLE = Rule(
     "リソース「{field}」（{value}）は表形式ではないので検査しませんでした。",
     "resource {field!r} ({value}) is not tabular and was not checked.",
 )
+
+
+PACKAGE_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+
+
+def find_descriptor(folder: Path) -> Path | None:
+    """The data package descriptor in `folder`, or None."""
+    return next((folder / n for n in PACKAGE_NAMES if (folder / n).is_file()), None)
 
 
 def load_descriptor(path: Path) -> dict[str, Any] | str:
@@ -244,14 +253,20 @@ def validate_package(
         if not file.is_file():
             report.add(RESOURCE_MISSING.finding(path=shown, field=name, value=rel))
             continue
-        if fmt not in ("", "csv", "tsv") and file.suffix.lower() not in (".csv", ".tsv"):
+        workbook = fmt in ("xlsx", "xlsm", "xlsb", "xls", "ods", "excel") or is_workbook(file)
+        if fmt not in ("", "csv", "tsv") and file.suffix.lower() not in (".csv", ".tsv") and not workbook:
             report.add(RESOURCE_NOT_TABLE.finding(path=shown, field=name, value=fmt or file.suffix))
             continue
         resource_schema = schema if schema is not None else _resource_schema(resource, folder, shown, name)
         if resource_schema is not None and not isinstance(resource_schema, dict):
             report.add(resource_schema)  # a finding: the schema could not be loaded
             resource_schema = None
+        dialect = resource.get("dialect")
+        sheet = dialect.get("sheet") if workbook and isinstance(dialect, dict) else None  # frictionless' name
         if resource_schema is None:
-            validate_table(shown_resource, report, context=context, review=review)
+            validate_table(shown_resource, report, context=context, review=review, sheet=sheet)
         else:
-            validate_table(shown_resource, report, schema=resource_schema, context=context, review=review)
+            validate_table(
+                shown_resource, report, schema=resource_schema, context=context, review=review,
+                sheet=sheet,
+            )  # fmt: skip

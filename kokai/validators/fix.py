@@ -5,8 +5,11 @@ one certain replacement: flag symbols to `1`/blank, wareki and other dates to
 ISO 8601, full-width digits and letters to half-width, thousands separators,
 spaces around numbers and codes, a dropped leading zero of a 全国地方公共団体コード,
 postal codes to 7 digits, and units after numbers when the column uses only one
-unit. It also writes UTF-8 (no BOM) with LF line ends, merges a second header
-row, and leaves out blank rows, trailing totals rows and unnamed empty columns.
+unit; spaces around text and ideographic spaces in names; a phone number
+written another way (`078.331.8181`) in the standard form; 機種依存文字 in the
+header (`№` → `No.`). It writes UTF-8 with LF line ends (with a BOM under
+`--excel`, Excel's 「CSV UTF-8」, and says which), merges a second header row,
+and leaves out blank rows, trailing totals rows and unnamed empty columns.
 
 It never guesses: △, a wrong check digit, swapped coordinates or free text in
 a number column stay as they are, and the re-validation of OUT that ends the
@@ -35,6 +38,7 @@ from kokai.errors import KokaiError
 from kokai.validators import japanese as jp
 from kokai.validators.frame import positional
 from kokai.validators.japanese import rules
+from kokai.validators.japanese import values as jv
 from kokai.validators.japanese.columns import plan_columns
 from kokai.validators.reading import Table, read_table
 from kokai.validators.reading.read import special_file_kind
@@ -79,6 +83,31 @@ FIXED_NUMBER = Rule("fixed_number", "info", *_CHANGE, machine_readability="L2-01
 FIXED_UNIT = Rule("fixed_unit", "info", *_CHANGE, machine_readability="L2-01")
 FIXED_CODE = Rule("fixed_code", "info", *_CHANGE)
 FIXED_SPACE = Rule("fixed_space", "info", *_CHANGE, machine_readability="L1-06")
+FIXED_HEADER = Rule(
+    "fixed_header", "info",
+    "見出し「{value}」を「{new}」に直しました（機種依存文字を置き換え）。",
+    "header '{value}': changed to '{new}' (platform-dependent characters replaced).",
+    machine_readability="L1-08",
+)  # fmt: skip
+# the forms OUT can be written in: plain UTF-8, or with a BOM for Excel
+UTF8 = "utf-8"
+UTF8_EXCEL = "utf-8-sig"
+_FORMS = {
+    UTF8: (
+        Text("UTF-8（BOM なし）", "UTF-8 without BOM"),
+        Text("Excel で開くなら --excel を付けると、Excel の「CSV UTF-8」と同じ BOM 付き UTF-8 で書き出します。",
+             "To open it in Excel, add --excel: it writes UTF-8 with BOM, Excel's 'CSV UTF-8'."),
+    ),
+    UTF8_EXCEL: (
+        Text("UTF-8（BOM 付き、Excel の「CSV UTF-8」）", "UTF-8 with BOM (Excel's 'CSV UTF-8')"),
+        Text("Excel でそのまま開けます。", "Excel opens it as it is."),
+    ),
+}  # fmt: skip
+WROTE_CSV = Rule(
+    "wrote_csv", "info",
+    "修正後のファイル「{out}」を {form}、改行 LF の CSV で書き出しました。{advice}",
+    "wrote {out} as {form} CSV with LF line ends. {advice}",
+)  # fmt: skip
 
 Fix = tuple[Rule, Text]  # the change rule and why
 # value rule -> the change that fixes it
@@ -94,6 +123,8 @@ _FIXES: dict[str, Fix] = {
     rules.SURROUNDING_SPACE.code: (FIXED_SPACE, Text("前後の空白を削除", "surrounding spaces removed")),
     rules.LGCODE_LEADING_ZERO.code: (FIXED_CODE, Text("落ちた先頭の 0 を補う", "leading zero restored")),
     rules.POSTAL_CODE_FORMAT.code: (FIXED_CODE, Text("郵便番号を7桁の数字に", "postal code as 7 digits")),
+    rules.PHONE_FORMAT.code: (FIXED_CODE, Text("電話番号を標準の書き方に", "phone number in the standard form")),
+    rules.IDEOGRAPHIC_SPACE.code: (FIXED_SPACE, Text("全角スペースを半角に", "ideographic space to half-width")),
 }  # fmt: skip
 _PLACEHOLDER_NAME = re.compile(r"__col[0-9]+(?:__[0-9]+)?")
 _BEFORE_HEADER = Text("見出しより前の行", "a line before the header")
@@ -105,10 +136,13 @@ def fix_file(
     out_path: str | Path,
     schema: str | dict[str, Any] | None = None,
     config: Config | None = None,
+    sheet: str | int | None = None,
+    excel: bool = False,
 ) -> Report:
-    """Write the normalised copy of IN to OUT; the report lists every change
+    """Write the normalised copy of IN (a CSV, or one `sheet` of a workbook) to OUT; the report lists every change
     (info findings on IN, capped per kind like any finding) and then what is
-    still wrong in OUT."""
+    still wrong in OUT. `excel`: write UTF-8 with a BOM (Excel's 「CSV UTF-8」),
+    which Japanese Excel opens without mojibake; else plain UTF-8."""
     from kokai.validators.schemas import load_schema
     from kokai.validators.table import choose_schema, validate_paths
 
@@ -116,15 +150,22 @@ def fix_file(
     _refuse(src, dst)
     loaded = load_schema(schema) if isinstance(schema, str) else schema
     report = Report()
-    table = read_table(src)
-    report.add_source(str(in_path), "table", encoding=table.encoding, rows=table.data.height)
+    table = read_table(src, sheet)
+    sheet_details = table.source_details() if hasattr(table, "source_details") else {}
+    report.add_source(
+        str(in_path), "table", encoding=table.encoding, rows=table.data.height, **sheet_details
+    )
     if not table.readable:
         report.extend(table.findings)
         return report
     chosen, _ = choose_schema(table, loaded)
     frame, header, changes = normalise_table(table, chosen)
-    write_atomically(dst, _csv_bytes(header, frame))
+    form = UTF8_EXCEL if excel else UTF8
+    write_atomically(dst, _csv_bytes(header, frame, form))
+    report.sources[0].details["written"] = form
     report.extend(changes)
+    shown, advice = _FORMS[form]
+    report.add(WROTE_CSV.finding(path=str(in_path), out=str(out_path), form=shown, advice=advice))
     # what is still wrong, on OUT (its row numbers: junk rows are gone)
     named = schema if isinstance(schema, str) else None
     report.merge(validate_paths([str(dst)], schema=named, config=config))
@@ -234,11 +275,26 @@ def normalise_table(
             ]
         )
     keep, header = _columns_to_keep(table, df)
+    header = _fixed_header(path, table.header_line, header, changes)
     kept = set(keep)
     for index, key in enumerate(df.columns):
         if key not in kept:
             changes.append(DROPPED_COLUMN.finding(path=path, column=index + 1))
     return df.select(keep), header, changes
+
+
+def _fixed_header(path: str, line: int, header: list[str], out: Findings) -> list[str]:
+    """Header names without 機種依存文字 (`№` → `No.`, `㎡` → `m2`), as the
+    model_dependent_character finding on the header suggests."""
+    fixed = []
+    for name in header:
+        new = name
+        for ch in jv.model_dependent_characters(name):
+            new = new.replace(ch, jv.replacement_for(ch))
+        if new != name:
+            out.append(FIXED_HEADER.finding(path=path, row=line, field=name, value=name, new=new))
+        fixed.append(new)
+    return fixed
 
 
 def _dropped_rows(table: Table, out: Findings) -> None:
@@ -367,11 +423,11 @@ def _columns_to_keep(table: Table, df: pl.DataFrame) -> tuple[list[str], list[st
     return keep, header
 
 
-def _csv_bytes(header: list[str], data: pl.DataFrame) -> bytes:
+def _csv_bytes(header: list[str], data: pl.DataFrame, form: str = UTF8) -> bytes:
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow(header)
     # empty cells as nothing at all (polars would quote an empty string as "")
     body = data.with_columns(pl.all().replace("", None)).write_csv(
         include_header=False, line_terminator="\n", quote_style="necessary"
     )
-    return (head.getvalue() + body).encode("utf-8")
+    return (head.getvalue() + body).encode(form)  # utf-8-sig: the BOM first

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from xml.etree import ElementTree as ET
 
-from kokai.validators.report import SEVERITIES, Finding, Report, Rule
+from kokai.validators.report import SEVERITIES, Finding, Report, Rule, Settings
 
 FORMATS = ("text", "json", "junit", "github")
 EXAMPLES_PER_GROUP = 3
@@ -44,15 +44,17 @@ def _where(f: Finding, lang: str) -> str:
     if lang == "ja":
         if f.row is not None:
             parts.append(f"{f.row} 行目")
-        if f.field:
-            parts.append(f"「{f.field}」")
+        if f.field:  # a sheet's column also by its letter: C列（電話番号）
+            letter = f.params.get("column_letter")
+            parts.append(f"{letter}列（{f.field}）" if letter else f"「{f.field}」")
         if f.value is not None and f.value != "":
             parts.append(f"値 {_short(f.value)!r}")
     else:
         if f.row is not None:
             parts.append(f"row {f.row}")
         if f.field:
-            parts.append(f"field {f.field!r}")
+            letter = f.params.get("column_letter")
+            parts.append(f"column {letter} ({f.field!r})" if letter else f"field {f.field!r}")
         if f.value is not None and f.value != "":
             parts.append(f"value {_short(f.value)!r}")
     return " ".join(parts)
@@ -76,9 +78,27 @@ def _source_line(details: dict, lang: str) -> str:
     return ", ".join(f"{k}: {v}" for k, v in shown.items())
 
 
+def settings_line(settings: Settings, lang: str = "ja") -> str:
+    """One line that names the kokai.toml used (path, city, code), or says that
+    none was, so that nobody mistakes another city's settings for their own."""
+    if lang == "en":
+        if settings.path is None:
+            why = "ignored (--no-config)" if settings.ignored else "none found"
+            return f"Settings: no kokai.toml used ({why}); no city-specific checks"
+        city = ", ".join(x for x in (settings.city_name, settings.city_code and f"code {settings.city_code}") if x)
+        return f"Settings: {settings.path} ({city or 'no city set'})"
+    if settings.path is None:
+        why = "--no-config で無視しました" if settings.ignored else "見つかりませんでした"
+        return f"設定: kokai.toml は使っていません（{why}）。市の範囲・団体コードの検査はしていません"
+    city = "、".join(x for x in (settings.city_name, settings.city_code and f"団体コード {settings.city_code}") if x)
+    return f"設定: {settings.path}（{city or '市の設定なし'}）"
+
+
 def render_text(report: Report, lang: str = "ja") -> str:
     labels = _SEVERITY_LABEL["en" if lang == "en" else "ja"]
     lines: list[str] = []
+    if report.settings is not None:
+        lines += [settings_line(report.settings, lang), ""]
     groups = _group(report)
     paths = [s.path for s in report.sources]
     paths += [p for p in groups if p not in paths]
@@ -127,6 +147,8 @@ def render_junit(report: Report, lang: str = "ja") -> str:
     for path in paths:
         by_code = groups.get(path, {})
         suite = ET.SubElement(root, "testsuite", name=path or "-")
+        if report.settings is not None:
+            _junit_settings(suite, report.settings, lang)
         failures = 0
         if not by_code:
             ET.SubElement(suite, "testcase", classname=path or "-", name="valid")
@@ -155,6 +177,17 @@ def render_junit(report: Report, lang: str = "ja") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
+def _junit_settings(suite: ET.Element, settings: Settings, lang: str) -> None:
+    """The settings as <properties> of a testsuite (JUnit has no place for them
+    on <testsuites>): kokai.toml = its path or "none", the city, and the line."""
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="kokai.toml", value=settings.path or "none")
+    if settings.path is not None:
+        ET.SubElement(props, "property", name="city_name", value=settings.city_name)
+        ET.SubElement(props, "property", name="city_code", value=settings.city_code)
+    ET.SubElement(props, "property", name="settings", value=settings_line(settings, lang))
+
+
 def _gh_escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -167,13 +200,25 @@ def render_github(report: Report, lang: str = "ja") -> str:
     """GitHub Actions workflow commands (::error file=…,line=…::message)."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
+    if report.settings is not None:
+        lines.append(f"::notice title=kokai.toml::{_gh_escape_data(settings_line(report.settings, lang))}")
+    feeds = [s.path for s in report.sources if s.kind == "gtfs"]
     for f in report.findings:
+        path, row, member = f.path, f.row, ""
+        if len(feeds) == 1 and path and "/" not in path and path.endswith(".txt"):
+            # A feed's findings name its member files: point at the feed in the repository
+            # (the member file of a folder; the zip itself, with the member in the title).
+            feed = feeds[0]
+            if feed.lower().endswith(".zip"):
+                path, row, member = feed, None, f" ({f.path}" + (f" line {f.row})" if f.row else ")")
+            else:
+                path = f"{feed.rstrip('/')}/{f.path}"
         props = []
-        if f.path:
-            props.append(f"file={_gh_escape_property(f.path)}")
-        if f.row is not None:
-            props.append(f"line={f.row}")
-        props.append(f"title={_gh_escape_property(f.code + (' ' + f.field if f.field else ''))}")
+        if path:
+            props.append(f"file={_gh_escape_property(path)}")
+        if row is not None:
+            props.append(f"line={row}")
+        props.append(f"title={_gh_escape_property(f.code + (' ' + f.field if f.field else '') + member)}")
         lines.append(f"::{level[f.severity]} {','.join(props)}::{_gh_escape_data(f.message(lang))}")
     return "\n".join(lines)
 

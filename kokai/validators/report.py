@@ -222,10 +222,28 @@ class Source:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The kokai.toml a check used (its path, the city's name and code), or
+    `path` None when none was used (`ignored`: because of `--no-config`)."""
+
+    path: str | None = None
+    city_name: str = ""
+    city_code: str = ""
+    ignored: bool = False
+
+    def to_dict(self) -> dict[str, Any] | None:
+        if self.path is None:
+            return None
+        return {"path": self.path, "city_name": self.city_name, "city_code": self.city_code}
+
+
 @dataclass
 class Report:
     findings: Findings = field(default_factory=Findings)
     sources: list[Source] = field(default_factory=list)
+    # The settings the caller used; None: not recorded (renderers then say nothing).
+    settings: Settings | None = None
 
     @property
     def counts(self) -> Counter:
@@ -239,6 +257,8 @@ class Report:
         self.findings.extend(findings)
 
     def merge(self, other: Report) -> None:
+        if self.settings is None:
+            self.settings = other.settings
         self.sources.extend(other.sources)
         self.findings.extend(other.findings)
 
@@ -280,7 +300,9 @@ class Report:
         for (_, code, sev), n in sorted(self.counts.items(), key=lambda kv: (kv[0][1], kv[0][2])):
             entry = by_code.setdefault(code, {"severity": sev, "count": 0})
             entry["count"] += n
+        settings = {} if self.settings is None else {"settings": self.settings.to_dict()}
         return {
+            **settings,
             "valid": self.valid,
             "summary": {
                 "errors": self.total("error"),

@@ -7,7 +7,16 @@ carry two kokai properties the Japanese rules key on:
                 population_female, population_band_male, population_band_female, kana
   "kokai:level" required | recommended | optional (掲載区分 必須/推奨/任意)
 and a field may carry "kokai:recommendedPattern" (a pattern whose violation is a
-warning, not an error).
+warning, not an error) and "kokai:aliases" (other names the column is published
+under: 名称_英語 for 名称_英字, an English physical name such as `localgov_code`).
+A schema records where its layout comes from:
+  "kokai:layoutConfidence"  CONFIRMED | LIKELY | UNCONFIRMED (labels of
+                            shared/reference/standard-datasets.md)
+  "kokai:orderConfidence"   the same, for the column order when it differs
+  "kokai:sources"           [{"title", "path"?, "kind"?}]
+  "kokai:entityPrefixes"    the データモデル型 prefixes (`教育機関_`) its columns may carry
+"kokai:confidence" is not a schema property: it is the detection score that
+`choose_schema` puts on the schema it chose.
 """
 
 from __future__ import annotations
@@ -26,7 +35,15 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 
 # Below this confidence a detected schema is not applied (only structural and
 # Japanese checks run).
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.6
+# Fewer matched columns than this lower the confidence in proportion: a few
+# columns every layout has (名称, 緯度, 経度) say nothing about which it is.
+MIN_EVIDENCE = 6
+# Candidates this close to the best are reported as a near-tie.
+NEAR_TIE = 0.05
+# A file-name hint adds this much (it breaks ties between layouts sharing columns).
+HINT_BONUS = 0.05
+CONFIDENCE_LABELS = ("CONFIRMED", "LIKELY", "UNCONFIRMED")
 
 # The v1 推奨データセット columns and their current (自治体標準) names.
 OLD_LAYOUT_MAPPING: dict[str, str] = {
@@ -62,14 +79,79 @@ OLD_LAYOUT_MARKER = "都道府県コード又は市区町村コード"
 # Words in a file name that tell which dataset an old-layout file is.
 _NAME_HINTS = {
     "evacuation-sites": ("hinan", "避難", "shelter", "evacuation"),
-    "public-facilities": ("shisetsu", "施設", "facilit"),
+    "public-facilities": ("shisetsu", "施設", "facilit", "toshokan", "library", "図書館"),
     "population-by-area-age": ("jinko", "jinkou", "人口", "population"),
+    "designated-shelters": ("hinanjo", "避難所", "shelter"),
+    "childcare-facilities": ("preschool", "子育て", "保育", "kosodate"),
+    "care-services": ("care_service", "介護", "kaigo"),
+    "public-toilets": ("toilet", "トイレ"),
+    "aed": ("aed",),
+    "open-data-list": ("opendata_list", "オープンデータ一覧", "open_data_list"),
+    "educational-institutions": ("educational", "教育機関", "school", "学校"),
+    "waste-sorting": ("gomi", "ゴミ", "ごみ", "garbage", "waste"),
 }
+# a leading item number: `1.名称`, `12．名称_カナ` (after NFKC: `.`)
+_NUMBERED = re.compile(r"^[0-9]+\.(?=[^0-9])")
 
 
 def normalise_name(name: str) -> str:
-    """Compare column names by NFKC, without spaces (full-width too)."""
-    return unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "").strip()
+    """Compare column names by NFKC, without spaces (full-width too) and without a
+    leading item number (`1.名称`)."""
+    text = unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "").strip()
+    return _NUMBERED.sub("", text)
+
+
+def field_names_by_variant(schema: dict[str, Any]) -> dict[str, str]:
+    """Every normalised name a column of `schema` may be published under -> the
+    field's name: the name, its `kokai:aliases`, and both with each of the
+    schema's `kokai:entityPrefixes` (`教育機関_学校名`)."""
+    prefixes = [""] + [p for p in schema.get("kokai:entityPrefixes") or [] if isinstance(p, str)]
+    out: dict[str, str] = {}
+    for f in schema.get("fields") or []:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            continue
+        names = [f["name"], *(a for a in f.get("kokai:aliases") or [] if isinstance(a, str))]
+        for prefix in prefixes:
+            for name in names:
+                out.setdefault(normalise_name(prefix + name), f["name"])
+    return out
+
+
+def resolve_header(header: list[str], schema: dict[str, Any]) -> dict[str, str]:
+    """Header column -> schema field, by normalised name, alias or entity prefix
+    (each field at most once, the first column that names it)."""
+    variants = field_names_by_variant(schema)
+    out: dict[str, str] = {}
+    for column in header:
+        if not column or column.startswith("__col"):
+            continue
+        name = variants.get(normalise_name(column))
+        if name is not None and name not in out.values():
+            out[column] = name
+    return out
+
+
+def apply_aliases(schema: dict[str, Any], header: list[str]) -> dict[str, Any]:
+    """`schema` with each field the file publishes under an alias or an entity
+    prefix renamed to the file's column (`kokai:currentName` keeps the standard
+    name), so the checks and the Japanese rules find it; the schema itself when
+    no column needs it. A name that differs only in width, spaces or a leading
+    number is left to the header check (`label_not_exact`)."""
+    exact = {normalise_name(f["name"]) for f in schema.get("fields") or [] if isinstance(f, dict)
+             and isinstance(f.get("name"), str)}
+    renames = {
+        field: column
+        for column, field in resolve_header(header, schema).items()
+        if column != field and normalise_name(column) not in exact
+    }
+    if not renames:
+        return schema
+    out = json.loads(json.dumps(schema))
+    for f in out["fields"]:
+        if f.get("name") in renames:
+            f["kokai:currentName"] = f["name"]
+            f["name"] = renames[f["name"]]
+    return out
 
 
 @cache
@@ -84,6 +166,18 @@ def bundled_names() -> list[str]:
     return list(_bundled())
 
 
+def layout_confidence(schema: dict[str, Any]) -> str:
+    """CONFIRMED / LIKELY / UNCONFIRMED: how sure the schema's column set is."""
+    label = schema.get("kokai:layoutConfidence")
+    return label if label in CONFIDENCE_LABELS else "UNCONFIRMED"
+
+
+def order_confidence(schema: dict[str, Any]) -> str:
+    """How sure the schema's column order is (its layout's confidence unless stated)."""
+    label = schema.get("kokai:orderConfidence")
+    return label if label in CONFIDENCE_LABELS else layout_confidence(schema)
+
+
 def list_schemas() -> list[dict[str, Any]]:
     """The bundled schemas, for `kokai schemas`."""
     out = []
@@ -96,6 +190,9 @@ def list_schemas() -> list[dict[str, Any]]:
                 "fields": len(schema["fields"]),
                 "required": levels.count("required"),
                 "recommended": levels.count("recommended"),
+                "confidence": layout_confidence(schema),
+                "order_confidence": order_confidence(schema),
+                "sources": schema.get("kokai:sources", []),
                 "description": schema.get("description", ""),
             }
         )
@@ -189,42 +286,64 @@ class Detection:
     outdated: bool = False  # the v1 推奨データセット layout
     mapping: dict[str, str] = field(default_factory=dict)  # old column -> current column
     matched: list[str] = field(default_factory=list)  # current-layout columns found
+    # the runners-up within NEAR_TIE of the best: (name, confidence)
+    near: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
         return self.name is not None and self.confidence >= MIN_CONFIDENCE
 
 
-def _score(names: set[str], fields: list[str]) -> tuple[float, list[str]]:
-    normalised = {normalise_name(f): f for f in fields}
-    matched = [normalised[n] for n in names if n in normalised]
-    if not matched:
-        return 0.0, []
-    recall = len(matched) / len(fields)
-    precision = len(matched) / len(names)
-    return 2 * precision * recall / (precision + recall), matched
+_RANK = {label: i for i, label in enumerate(CONFIDENCE_LABELS)}
+
+
+def _score(columns: list[str], schema: dict[str, Any]) -> tuple[float, float, list[str]]:
+    """(confidence, fit, matched fields) of a header against one schema:
+    the mean of the share of the schema's fields found in the header (coverage)
+    and the share of the header's columns that are the schema's (fit), scaled
+    down when fewer than MIN_EVIDENCE columns match. A subset of a long layout
+    (a 図書館 list with 20 of 01's columns) keeps a high fit; a header that
+    merely shares 名称, 緯度 and 経度 with a layout does not."""
+    found = resolve_header(columns, schema)
+    fields = [f["name"] for f in schema["fields"]]
+    if not found or not fields:
+        return 0.0, 0.0, []
+    matched = sorted(set(found.values()))
+    coverage = len(matched) / len(fields)
+    fit = len(matched) / max(1, sum(1 for c in columns if c and not c.startswith("__col")))
+    evidence = min(1.0, len(matched) / MIN_EVIDENCE)
+    return (coverage + fit) / 2 * evidence, fit, matched
 
 
 def detect_schema(header: list[str], path: str | None = None) -> Detection:
-    """Which bundled schema the header row fits, and how sure (F1 of the column
-    names). An old-layout header is mapped to current names first."""
-    names = {normalise_name(h) for h in header if h}
-    outdated = OLD_LAYOUT_MARKER in names
+    """Which bundled schema the header row fits, and how sure (see `_score`).
+    Columns match by normalised name (NFKC, no spaces, no leading `1.`), by alias
+    and by entity prefix. An old-layout header is mapped to current names first.
+    A file-name hint (`_aed.csv`, `toshokan`) adds HINT_BONUS; equal scores go to
+    the better fit, then the better-confirmed layout."""
+    names = [h for h in header if h]
+    outdated = OLD_LAYOUT_MARKER in {normalise_name(h) for h in names}
     mapping: dict[str, str] = {}
     if outdated:
         for h in header:
             current = OLD_LAYOUT_MAPPING.get(normalise_name(h))
             if current and current not in mapping.values():
                 mapping[h] = current
-        names = {normalise_name(c) for c in mapping.values()}
-    best = Detection(None, 0.0, outdated, mapping)
+        names = list(mapping.values())
+    lowered = Path(path).name.lower() if path else ""
+    scored = []
     for name, schema in _bundled().items():
-        score, matched = _score(names, [f["name"] for f in schema["fields"]])
-        if outdated and path and any(w in path.lower() for w in _NAME_HINTS.get(name, ())):
-            score += 0.05  # the file name breaks a tie between layouts sharing columns
-        if score > best.confidence:
-            best = Detection(name, round(min(score, 1.0), 2), outdated, mapping, sorted(matched))
-    return best
+        score, fit, matched = _score(names, schema)
+        if score and lowered and any(w in lowered for w in _NAME_HINTS.get(name, ())):
+            score += HINT_BONUS
+        rank = _RANK.get(layout_confidence(schema), len(_RANK))
+        scored.append((round(min(score, 1.0), 2), fit, -rank, name, matched))
+    scored.sort(key=lambda s: (s[0], s[1], s[2]), reverse=True)
+    if not scored or scored[0][0] <= 0:
+        return Detection(None, 0.0, outdated, mapping)
+    best, _, _, name, matched = scored[0]
+    near = [(n, s) for s, _, _, n, _ in scored[1:] if s > 0 and best - s <= NEAR_TIE]
+    return Detection(name, best, outdated, mapping, matched, near)
 
 
 def adapt_schema(schema: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:

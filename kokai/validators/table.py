@@ -11,6 +11,7 @@ path is refused at once (a fatal finding, exit 2), never read.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,15 +25,21 @@ from kokai.validators.context import CheckContext
 from kokai.validators.japanese import check_table
 from kokai.validators.personal_data import Review, check_personal_data, redact
 from kokai.validators.reading import Table, read_table
+from kokai.validators.reading.excel import SheetTable, letters_by_field
 from kokai.validators.reading.read import special_file_kind
 from kokai.validators.report import Finding, Findings, Report, Rule, Text
-from kokai.validators.schemas import adapt_schema, detect_schema, load_schema
+from kokai.validators.schemas import (
+    adapt_schema,
+    apply_aliases,
+    detect_schema,
+    layout_confidence,
+    load_schema,
+)
 from kokai.validators.table_schema import check_table_schema
 
-PACKAGE_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 # read anyway so that staff get "save it as CSV" (L1-01) rather than silence
-SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods")  # read by reading.excel
 
 PATH_NOT_FOUND = Rule(
     "path_not_found", "error",
@@ -51,9 +58,11 @@ NOTHING_TO_VALIDATE = Rule(
 SCHEMA_DETECTED = Rule(
     "schema_detected", "info",
     "列名から「{schema}」（{title}）のスキーマで検査しました（確度 {confidence}、"
-    "標準の列 {matched}/{total} 列が一致）。違う場合は --schema で指定してください。",
+    "標準の列 {matched}/{total} 列が一致、列構成の確からしさ {layout}）。{near}"
+    "違う場合は --schema で指定してください。",
     "checked against the schema {schema!r} ({title}) detected from the header "
-    "(confidence {confidence}, {matched}/{total} standard columns). Use --schema to choose another.",
+    "(confidence {confidence}, {matched}/{total} standard columns, layout {layout}). {near}"
+    "Use --schema to choose another.",
 )
 SCHEMA_NOT_DETECTED = Rule(
     "schema_not_detected", "info",
@@ -110,9 +119,11 @@ def validate_paths(
     schema: str | None = None,
     config: Config | None = None,
     feed_validator: Callable[[str], Report] | None = None,
+    sheet: str | int | None = None,
 ) -> Report:
-    """Validate CSV/TSV files, dataset folders and datapackage files
-    (a data package's GTFS resources with `feed_validator`, when given)."""
+    """Validate CSV/TSV files, workbooks (one sheet: `sheet`, default the first),
+    dataset folders and datapackage files (a data package's GTFS resources with
+    `feed_validator`, when given)."""
     validate_package = datapackage.validate_package
     report = Report()
     given_schema = load_schema(schema) if schema else None  # KokaiError: exit 2
@@ -128,7 +139,7 @@ def validate_paths(
             report.add(NOT_A_REGULAR_FILE.finding(path=shown, kind=kind))
             continue
         if path.is_dir():
-            descriptor = next((path / n for n in PACKAGE_NAMES if (path / n).is_file()), None)
+            descriptor = datapackage.find_descriptor(path)
             if descriptor is not None:
                 validate_package(
                     descriptor, report, config=config, schema=given_schema,
@@ -142,7 +153,7 @@ def validate_paths(
                 validate_table(str(table_path), report, schema=given_schema, context=context_from(config))
             continue
         suffix = path.suffix.lower()
-        if path.name.lower() in PACKAGE_NAMES or suffix in (".yaml", ".yml"):
+        if path.name.lower() in datapackage.PACKAGE_NAMES or suffix in (".yaml", ".yml"):
             validate_package(
                 path, report, config=config, schema=given_schema, feed_validator=feed_validator
             )
@@ -150,7 +161,9 @@ def validate_paths(
         if suffix and suffix not in TABLE_SUFFIXES + SPREADSHEET_SUFFIXES:
             report.add(NOT_A_TABLE.finding(path=shown))
             continue
-        validate_table(shown, report, schema=given_schema, context=context_from(config))
+        validate_table(
+            shown, report, schema=given_schema, context=context_from(config), sheet=sheet
+        )
     return report
 
 
@@ -161,12 +174,13 @@ def validate_table(
     context: CheckContext | None = None,
     table: Table | None = None,
     review: Review | None = None,
+    sheet: str | int | None = None,
 ) -> Table:
     """Read one table, choose its schema and add every finding to `report`
     (personal data as errors, or as info under the data package's `review`)."""
     if table is None:
         try:
-            table = read_table(path)
+            table = read_table(path, sheet)
         except Exception as exc:  # reading reports bad files itself; this is a kokai bug
             report.add_source(path, "table")
             report.add(READ_FAILED.finding(path=path, reason=f"{exc!r}"[:300]))
@@ -179,6 +193,8 @@ def validate_table(
     }
     if table.header_rows > 1:
         details["header_rows"] = table.header_rows
+    if isinstance(table, SheetTable):
+        details.update(table.source_details())
     source = report.add_source(path, "table", **details)
     start = len(report.findings)  # this table's findings: personal text is masked in them
     report.extend(table.findings)
@@ -194,6 +210,10 @@ def validate_table(
         source.details["schema"] = chosen.get("name") or chosen.get("title") or "(inline)"
         if "kokai:confidence" in chosen:
             source.details["confidence"] = chosen["kokai:confidence"]
+        if "kokai:candidates" in chosen:  # a near-tie: what else was close
+            source.details["schema_candidates"] = ", ".join(
+                f"{c['schema']} {c['confidence']}" for c in chosen["kokai:candidates"]
+            )
         try:
             check_table_schema(table, chosen, report, covered=covered)
         except Exception as exc:  # a bug must not hide the other findings
@@ -205,15 +225,31 @@ def validate_table(
         report.extend(personal)
     except Exception as exc:  # a bug must not hide the other findings
         report.add(CHECK_FAILED.finding(path=path, reason=f"personal data: {exc!r}"[:300]))
+    if isinstance(table, SheetTable):
+        add_column_letters(report.findings, start, table)
     return table
+
+
+def add_column_letters(findings: list[Finding], start: int, table: Table) -> None:
+    """A sheet's findings name the column as Excel does: the parameter
+    `column_letter` (e.g. "C"), which the renderers show as 「C列（電話番号）」."""
+    letters = letters_by_field(table)
+    for i in range(start, len(findings)):
+        f = findings[i]
+        letter = letters.get(f.field) if f.field else None
+        if letter and f.path == table.path and "column_letter" not in f.params:
+            findings[i] = dataclasses.replace(f, params={**f.params, "column_letter": letter})
 
 
 def choose_schema(
     table: Table, schema: dict[str, Any] | None
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
-    """The given schema, else the one detected from the header (None when unsure)."""
+    """The given schema, else the one detected from the header (None when unsure).
+    Columns published under an alias or an entity prefix are matched to their
+    fields (`apply_aliases`). Runners-up within NEAR_TIE of the detected schema
+    are named in the finding and kept as `kokai:candidates` (the source details)."""
     if schema is not None:
-        return schema, []
+        return apply_aliases(schema, table.header), []
     detection = detect_schema(table.header, table.path)
     path = table.path
     if detection.name is None:
@@ -240,11 +276,24 @@ def choose_schema(
                 path=path, nearest=nearest, schema=detection.name, confidence=detection.confidence
             )
         ]
-    bundled["kokai:confidence"] = detection.confidence
-    return bundled, [
+    layout = layout_confidence(bundled)
+    chosen = apply_aliases(bundled, table.header)
+    chosen["kokai:confidence"] = detection.confidence
+    near = Text("", "")
+    if detection.near:
+        chosen["kokai:candidates"] = [
+            {"schema": n, "confidence": c} for n, c in [(detection.name, detection.confidence), *detection.near]
+        ]
+        listed = "、".join(f"{n}（{c}）" for n, c in detection.near)
+        near = Text(
+            f"僅差の候補: {listed}。列の一致の割合が高い方、同点なら列構成の確からしさが高い方を選びました。",
+            f"Close candidates: {', '.join(f'{n} ({c})' for n, c in detection.near)}; "
+            "the better fit wins, then the better-confirmed layout. ",
+        )
+    return chosen, [
         SCHEMA_DETECTED.finding(
             path=path, schema=detection.name, title=title, confidence=detection.confidence,
-            matched=len(detection.matched), total=len(bundled["fields"]),
+            matched=len(detection.matched), total=len(bundled["fields"]), layout=layout, near=near,
         )
     ]
 

@@ -100,6 +100,7 @@ class RuleCase:
     changes: Changes = field(default_factory=dict)
     base: str = "tiny"
     build: Callable[[Path], Path] | None = None
+    run_fix: bool = False  # `kokai gtfs fix IN OUT`: the change findings are on IN's files
 
     @property
     def profile(self) -> str:
@@ -116,6 +117,11 @@ class RuleCase:
 
     def run(self, directory: Path) -> tuple[Report, Path]:
         path = self.write(directory)
+        if self.run_fix:
+            from kokai.gtfs.fix import fix_feed
+
+            out = directory.parent / f"{directory.name}-fixed.zip"
+            return fix_feed(path, out, profile=self.profile, today=TODAY), path
         return validate_feed(path, profile=self.profile, today=TODAY), path
 
     def expected(self, feed_path: Path) -> tuple[str, str | None, int | None, str | None]:
@@ -269,6 +275,15 @@ _CASES: list[RuleCase] = [
           replace("feed_info.txt", "20991231", "20260201")),
     _case("missing_feed_info_date", "feed_info.txt", 2, "feed_end_date",
           replace("feed_info.txt", ",20250101,20991231", ",20250101,")),
+    _case("service_has_no_active_day_of_the_week", "calendar.txt", 3, "service_id",
+          {"calendar.txt": TINY_FEED["calendar.txt"] + "NV,0,0,0,0,0,0,0,20250101,20991231\n"}),
+    _case("service_never_active", "calendar.txt", 2, "service_id",
+          {"calendar.txt": TINY_FEED["calendar.txt"].replace("20250101,20991231",
+                                                              "20260105,20260106"),
+           "calendar_dates.txt": "service_id,date,exception_type\nWD,20260105,2\n"
+                                 "WD,20260106,2\n"}),
+    _case("trip_coverage_not_active_for_next7_days", None, None, None,
+          replace("calendar.txt", "20991231", "20260118")),
     _case("missing_feed_contact_email_and_url", "feed_info.txt", 2, "feed_contact_email",
           replace("feed_info.txt", ",bus@example.jp", ",")),
     # --- stop_times (rules_stop_times) -----------------------------------------------------
@@ -323,6 +338,27 @@ _CASES: list[RuleCase] = [
           {"shapes.txt": "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
            "SH,35.6812,139.7671,1\nSH,35.6900,139.7750,2\n", **_WITH_SHAPE,
            **replace("stops.txt", "S2,Station,35.6850,139.7700", "S2,Station,35.6850,139.7900")}),
+    # --- kokai gtfs fix: the changes it lists (kokai.gtfs.fix) ----------------------------
+    _case("fixed_bom", "stops.txt", None, None,
+          {"stops.txt": "\ufeff" + TINY_FEED["stops.txt"]}, run_fix=True),
+    _case("fixed_gtfs_encoding", "stops.txt", None, None,
+          {"stops.txt": TINY_FEED["stops.txt"].replace("City Hall", "市役所").encode("cp932")},
+          run_fix=True),
+    _case("fixed_line_endings", "stops.txt", None, None,
+          {"stops.txt": TINY_FEED["stops.txt"].replace("\n", "\r\n")}, run_fix=True),
+    _case("fixed_whitespace", "stops.txt", 3, "stop_name",
+          replace("stops.txt", "S2,Station,", "S2, Station ,"), run_fix=True),
+    _case("fixed_blank_line", "stops.txt", 3, None,
+          replace("stops.txt", "S2,Station,", "\nS2,Station,"), run_fix=True),
+    _case("sorted_rows", "stop_times.txt", None, None,
+          {"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+           "T1,08:10:00,08:10:00,S3,3\nT1,08:00:00,08:00:00,S1,1\nT1,08:05:00,08:06:00,S2,2\n"},
+          run_fix=True),
+    _case("created_feed_info", "feed_info.txt", None, None, {"feed_info.txt": None},
+          run_fix=True),
+    _case("feed_info_not_created", "feed_info.txt", None, None,
+          {"feed_info.txt": None, **replace("agency.txt", "https://bus.example.jp/", "")},
+          run_fix=True),
     # --- GTFS-JP: agency (jp.agency) -------------------------------------------------------
     _case("jp_missing_agency_id", "routes.txt", 2, "agency_id", jp("routes.txt", f"R1,{CITY},", "R1,,"),
           base="jp"),
@@ -336,7 +372,9 @@ _CASES: list[RuleCase] = [
     _case("jp_agency_lang_not_ja", "agency.txt", 2, "agency_lang",
           jp("agency.txt", "Tokyo,ja", "Tokyo,en"), base="jp"),
     # --- GTFS-JP: feed_info, fares ---------------------------------------------------------
-    _case("jp_missing_feed_info", "feed_info.txt", None, None, {"feed_info.txt": None}, base="jp"),
+    # Without translations.txt: with it, the generic missing_required_file says it instead.
+    _case("jp_missing_feed_info", "feed_info.txt", None, None,
+          {"feed_info.txt": None, "translations.txt": None}, base="jp"),
     # A full-width space passes the generic required-field check but is no name. (An empty
     # value is the generic missing_required_field, and the GTFS-JP rules skip the table.)
     _case("jp_missing_feed_info_field", "feed_info.txt", 2, "feed_publisher_name",
@@ -399,7 +437,7 @@ _CASES: list[RuleCase] = [
           {"pattern_jp.txt": "jp_pattern_id,route_update_date\nP1,2026-01-01\n"}, base="jp"),
     # --- GTFS-JP: routes and stops, editions (jp.network, jp.detection) --------------------
     _case("jp_route_type_not_bus", "routes.txt", 2, "route_type",
-          jp("routes.txt", "循環,3", "循環,0"), base="jp"),
+          jp("routes.txt", "循環,3", "循環,704"), base="jp"),
     _case("jp_platform_code_not_id", "stops.txt", 2, "platform_code",
           jp("stops.txt", "136.7,1\n", "136.7,1番のりば\n"), base="jp"),
     _case("jp_mixed_versions", None, None, None,
@@ -424,6 +462,22 @@ EXTRA_CASES: dict[str, RuleCase] = {
         "missing_recommended_field", "feed_info.txt", 2, "feed_version",
         {"feed_info.txt": "feed_publisher_name,feed_publisher_url,feed_lang,feed_contact_email\n"
          "Kokai,https://bus.example.jp/,ja,bus@example.jp\n"}),
+    "feed_info_required_by_translations": _case(
+        "missing_required_file", "feed_info.txt", None, None,
+        {"feed_info.txt": None, "translations.txt": "table_name,field_name,language,translation,"
+         "record_id,record_sub_id,field_value\nstops,stop_name,en,Hall,S1,,\n"}),
+    "service_only_removed_dates": _case(
+        "service_never_active", "calendar_dates.txt", 2, "service_id",
+        {"calendar_dates.txt": "service_id,date,exception_type\nHOL,20260105,2\n"}),
+    "service_no_weekday": _case(
+        "service_never_active", "calendar.txt", 3, "service_id",
+        {"calendar.txt": TINY_FEED["calendar.txt"] + "NV,0,0,0,0,0,0,0,20250101,20991231\n"}),
+    "trip_coverage_in_the_future": _case(
+        "trip_coverage_not_active_for_next7_days", None, None, None,
+        replace("calendar.txt", "20250101", "20260301")),
+    "jp_feed_info_with_translations": _case(
+        "missing_required_file", "feed_info.txt", None, None, {"feed_info.txt": None},
+        base="jp"),
     "frequency_out_of_order": _case(
         "start_and_end_range_out_of_order", "frequencies.txt", 2, "start_time",
         {"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,09:00:00,06:00:00,600\n"}),

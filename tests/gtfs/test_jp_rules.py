@@ -95,7 +95,14 @@ CASES: dict[str, tuple[Callable[[dict], dict], dict[str, int], int | None]] = {
         {"jp_agency_lang_not_ja": 1},
         2,
     ),
-    "feed_info removed": (_set("feed_info.txt", None), {"jp_missing_feed_info": 1}, None),
+    # With translations.txt the generic missing_required_file (an error) says it, not
+    # jp_missing_feed_info (one problem, one finding); without it, the jp rule does.
+    "feed_info removed": (_set("feed_info.txt", None), {}, None),
+    "feed_info and translations removed": (
+        lambda f: {**f, "feed_info.txt": None, "translations.txt": None},
+        {"jp_missing_feed_info": 1, "jp_missing_translations": 1},
+        None,
+    ),
     "feed_publisher_name a full-width space": (
         _replace("feed_info.txt", "\n岐阜市,https", "\n\u3000,https"),
         {"jp_missing_feed_info_field": 1},
@@ -230,8 +237,12 @@ CASES: dict[str, tuple[Callable[[dict], dict], dict[str, int], int | None]] = {
         {"jp_invalid_agency_zip_number": 1},
         2,
     ),
-    "route_type tram": (
-        _replace("routes.txt", "循環,3", "循環,0"),
+    # GTFS-JP fixes route_type 3 for bus operators only: a tram (0), rail (2) or
+    # ferry (4) route is accepted; an extended bus code (704) is a bus written otherwise.
+    "route_type tram": (_replace("routes.txt", "循環,3", "循環,0"), {}, None),
+    "route_type ferry": (_replace("routes.txt", "循環,3", "循環,4"), {}, None),
+    "route_type extended local bus": (
+        _replace("routes.txt", "循環,3", "循環,704"),
         {"jp_route_type_not_bus": 1},
         2,
     ),

@@ -197,6 +197,58 @@ CAPACITY = "名称,想定収容人数\n潮見第一小学校,{}\n潮見第二小
 POPULATION = "地域名,総人口,男性,女性,0-4歳の男性,5歳以上の男性\n本町一丁目,{},{},{},{},{}\n"
 
 
+# --- Excel workbooks (written with xlsxwriter when the case runs; no binary fixtures) ---
+
+
+def workbook(
+    sheets: dict[str, list[list[Any]]] | None = None,
+    merge: str | None = None,
+    hidden_row: int | None = None,
+    hidden_sheet: str | None = None,
+) -> Callable[[], bytes]:
+    """The bytes of an .xlsx with `sheets` (name -> rows from A1), made when the
+    case runs; `merge` an A1 range merged on the first sheet, `hidden_row` a row
+    (1-based) hidden on it."""
+
+    def make() -> bytes:
+        import io
+
+        import xlsxwriter
+
+        out = io.BytesIO()
+        book = xlsxwriter.Workbook(out, {"in_memory": True})
+        for index, (name, rows) in enumerate((sheets or {"施設": []}).items()):
+            sheet = book.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value is not None:
+                        sheet.write(r, c, value)
+            if index == 0 and merge:
+                sheet.merge_range(merge, rows[0][0] if rows and rows[0] else "")
+            if index == 0 and hidden_row:
+                sheet.set_row(hidden_row - 1, None, None, {"hidden": True})
+            if name == hidden_sheet:
+                sheet.hide()
+        book.close()
+        return out.getvalue()
+
+    return make
+
+
+def _zip_bomb() -> bytes:
+    """An .xlsx-shaped zip whose sheet inflates 30 MiB from a few KB."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (30 << 20))
+    return out.getvalue()
+
+
+FACILITY_ROWS = [["名称", "所在地_連結表記", "電話番号"], ["潮見市役所", "静岡県潮見市本町一丁目1-1", "053-431-2111"]]
+
+
 TABLE_RULE_CASES: dict[str, RuleCase] = {
     # --- reading: the file, its encoding and its shape --------------------------------
     "path_not_found": RuleCase(files={}, target="ない.csv", path="ない.csv", row=None, field=None),
@@ -215,8 +267,33 @@ TABLE_RULE_CASES: dict[str, RuleCase] = {
         run="fix",
     ),
     "empty_file": table(b"", None, None),
+    # a zip saved under a CSV name (an .xlsx name is read as a workbook)
     "binary_file": table(
-        b"PK\x03\x04\x14\x00\x06\x00" + bytes(64), None, None, name="施設一覧.xlsx"
+        b"PK\x03\x04\x14\x00\x06\x00" + bytes(64), None, None, name="施設一覧.csv"
+    ),
+    "workbook_unreadable": table(b"PK\x03\x04\x14\x00\x06\x00" + bytes(64), None, None, name="施設一覧.xlsx"),
+    "workbook_too_large": table(_zip_bomb, None, None, name="施設一覧.xlsx"),
+    "empty_sheet": table(workbook({"空": []}), None, None, name="施設一覧.xlsx"),
+    "other_sheets_not_checked": table(
+        workbook({"施設": FACILITY_ROWS, "メモ": [["作成者", "防災課"]]}), None, None, name="施設一覧.xlsx"
+    ),
+    "merged_cells": table(
+        workbook({"施設": [*FACILITY_ROWS, ["潮見市立図書館", None, None]]}, merge="B3:C3"),
+        3, "所在地_連結表記", name="施設一覧.xlsx",
+    ),
+    "hidden_rows_columns": table(
+        workbook({"施設": [*FACILITY_ROWS, ["潮見市立図書館", "静岡県潮見市西町450", "053-431-2200"]]}, hidden_row=3),
+        3, None, name="施設一覧.xlsx",
+    ),
+    # a data package whose resource names a sheet (frictionless' dialect.sheet) that is not there
+    "sheet_not_found": RuleCase(
+        files={
+            "aed/datapackage.yaml": yaml.safe_dump(descriptor(resources=[{
+                "name": "aed", "path": "aed.xlsx", "format": "xlsx", "dialect": {"sheet": "令和7年度"},
+            }]), allow_unicode=True, sort_keys=False),
+            "aed/aed.xlsx": workbook({"令和6年度": FACILITY_ROWS}),
+        },
+        target="aed", path="aed/aed.xlsx", row=None, field=None,
     ),
     "line_too_long": table("潮見市" * 120_000 + "\n1\n", None, None),
     "too_many_columns": table(
@@ -367,6 +444,7 @@ TABLE_RULE_CASES: dict[str, RuleCase] = {
     "phone_several": table(
         "名称,電話番号\n潮見市役所,053-431-2111（夜間 053-431-2119）\n", 2, "電話番号"
     ),
+    "phone_with_note": table("名称,電話番号\n潮見市役所,053-431-2111（代）\n", 2, "電話番号"),
     "url_format": table("名称,URL\n潮見市役所,www.city.shiomi.example.jp\n", 2, "URL"),
     "email_format": table(
         "名称,連絡先メールアドレス\n潮見市役所,bousai@city\n", 2, "連絡先メールアドレス"
@@ -413,6 +491,18 @@ TABLE_RULE_CASES: dict[str, RuleCase] = {
     ),
     "kana_format": table("名称,名称_カナ\n潮見市役所,しおみしやくしょ\n", 2, "名称_カナ"),
     "model_dependent_character": table("名称,電話番号\n潮見市役所㈱売店,053-431-2111\n", 2, "名称"),
+    # --- Japanese values: whole columns ----------------------------------------------------
+    "several_values_in_cell": table(
+        "名称,対象災害\n潮見第一小学校,洪水\n潮見第二小学校,\"洪水,地震\"\n潮見中学校,\"地震,津波\"\n"
+        "潮見公民館,\"洪水,崖崩れ等,地震\"\n",
+        3,
+        "対象災害",
+    ),
+    "empty_column": table(
+        "名称,電話番号,開館時間\n潮見市役所,053-431-2111,\n潮見市立図書館,053-431-2200,\n",
+        None,
+        "開館時間",
+    ),
     # --- personal data (個人情報) ---------------------------------------------------------
     "personal_data_column": table(
         "氏名,生年月日,電話番号\n潮見 一郎,1980-04-01,090-0000-0001\n", 1, "氏名", name="名簿.csv"
@@ -441,4 +531,6 @@ TABLE_RULE_CASES: dict[str, RuleCase] = {
     "fixed_unit": fix(CAPACITY.format("810人"), 2, "想定収容人数"),
     "fixed_code": fix("名称,郵便番号\n潮見市役所,437-0101\n", 2, "郵便番号"),
     "fixed_space": fix(CAPACITY.format(" 120"), 2, "想定収容人数"),
+    "fixed_header": fix("№,名称\n0001,潮見市役所\n", 1, "№"),
+    "wrote_csv": fix(FACILITY, None, None),
 }

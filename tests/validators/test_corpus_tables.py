@@ -136,7 +136,7 @@ def test_fix_kobe_2017_gives_utf8_with_fewer_findings(tmp_path: Path):
     out = tmp_path / "kobe.csv"
     report = fix_file(KOBE_2017, out)
     text = out.read_bytes().decode("utf-8")  # strict: raises if not UTF-8
-    assert text.startswith("№,区,")
+    assert text.startswith("No.,区,")  # № (機種依存文字) → No.
     assert "合計" not in text
     after = validate_paths([str(out)], config=None)
     before = report_of(KOBE_2017)

@@ -50,8 +50,8 @@ def test_fix_writes_a_clean_utf8_copy_and_never_touches_in(broken_csv: Path, tmp
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
     lines = raw.decode("utf-8").split("\n")
-    assert lines[0] == (
-        "№,名称,住所,郵便番号,電話番号,階数,更新日,"
+    assert lines[0] == (  # № is a 機種依存文字: No. as its message suggests
+        "No.,名称,住所,郵便番号,電話番号,階数,更新日,"
         "災害ごとの注意事項_洪水,災害ごとの注意事項_津波,災害ごとの注意事項_備考"
     )
     assert (
@@ -70,7 +70,7 @@ def test_fix_writes_a_clean_utf8_copy_and_never_touches_in(broken_csv: Path, tmp
     assert lines[4:] == [""], "the blank row and the 合計 row are gone"
     found = codes(report)
     for code in ("fixed_encoding", "merged_header", "fixed_flag", "fixed_date", "fixed_fullwidth",
-                 "fixed_code", "fixed_unit"):  # fmt: skip
+                 "fixed_code", "fixed_unit", "fixed_header", "wrote_csv"):  # fmt: skip
         assert found.get(code), code
     assert found["dropped_row"] == 2
 
@@ -133,7 +133,63 @@ def test_a_clean_file_is_copied_unchanged(tmp_path: Path):
     src.write_text(text, encoding="utf-8")
     report = fix_file(src, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == text
-    assert not [f for f in report.findings if f.path == str(src)]
+    assert [f.code for f in report.findings if f.path == str(src)] == ["wrote_csv"]
+
+
+def test_the_report_says_which_form_it_wrote(broken_csv: Path, tmp_path: Path):
+    plain = fix_file(broken_csv, tmp_path / "plain.csv")
+    [wrote] = [f for f in plain.findings if f.code == "wrote_csv"]
+    assert "UTF-8（BOM なし）" in wrote.message_ja and "--excel" in wrote.message_ja
+    assert "UTF-8 without BOM" in wrote.message_en
+    assert plain.sources[0].details["written"] == "utf-8"
+    excel = fix_file(broken_csv, tmp_path / "excel.csv", excel=True)
+    raw = (tmp_path / "excel.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfNo.,") and b"\r" not in raw
+    assert raw[3:] == (tmp_path / "plain.csv").read_bytes()
+    [wrote] = [f for f in excel.findings if f.code == "wrote_csv"]
+    assert "BOM 付き" in wrote.message_ja and "CSV UTF-8" in wrote.message_ja
+    assert excel.sources[0].details["written"] == "utf-8-sig"
+    # OUT written for Excel reads back as UTF-8 with BOM, with no encoding warning
+    left = {f.code for f in excel.findings if f.path == str(tmp_path / "excel.csv")}
+    assert "encoding_not_utf8" not in left
+
+
+def test_cli_fix_excel(broken_csv: Path, tmp_path: Path, capsys):
+    out = tmp_path / "excel.csv"
+    main(["fix", str(broken_csv), str(out), "--excel", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "wrote_csv" in doc["summary"]["by_code"]
+
+
+def test_header_model_dependent_characters_are_replaced(tmp_path: Path):
+    src = tmp_path / "a.csv"
+    src.write_text("№,面積㎡,名称\n1,20,A\n2,30,B\n", encoding="utf-8")
+    report = fix_file(src, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0] == "No.,面積m2,名称"
+    changed = {(f.row, f.field, f.params["new"]) for f in report.findings if f.code == "fixed_header"}
+    assert changed == {(1, "№", "No."), (1, "面積㎡", "面積m2")}
+    assert "model_dependent_character" not in {f.code for f in report.findings if f.path.endswith("out.csv")}
+
+
+def test_spaces_around_text_and_phone_notation_are_fixed(tmp_path: Path):
+    src = tmp_path / "a.csv"
+    src.write_text(
+        "名称,電話番号,備考\n"
+        "蒲生田小学校(休校中)\u3000,0883.64.3111,\u3000高台\n"
+        "潮見第一小学校\u3000体育館,０８８３－６４－３１１１,\n"
+        "潮見市役所,053-431-2111（代）,\n",
+        encoding="utf-8",
+    )
+    report = fix_file(src, tmp_path / "out.csv")
+    rows = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1:] == [
+        "蒲生田小学校(休校中),0883-64-3111,高台",
+        "潮見第一小学校 体育館,0883-64-3111,",
+        "潮見市役所,053-431-2111（代）,",  # the note needs a person: it stays
+    ]
+    left = {f.code for f in report.findings if f.path == str(tmp_path / "out.csv")}
+    assert left == {"phone_with_note", "schema_not_detected"}
 
 
 def test_out_must_not_be_in(broken_csv: Path):

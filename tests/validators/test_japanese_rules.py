@@ -65,7 +65,17 @@ CELL_CASES = [
     ("郵便番号", "12345", "postal_code_format", "7桁", "1234567"),
     ("郵便番号", "１２３４５６７", "fullwidth_characters", "「1234567」", "1234567"),
     ("電話番号", "078-111-1111、078-222-2222", "phone_several", "1つの番号", "078-111-1111"),
-    ("電話番号", "078-803-5921(昼)", "phone_several", "備考", "078-803-5921"),
+    ("電話番号", "078-803-5921(昼)", "phone_with_note", "「昼」は「備考」の列に移して", "078-803-5921"),
+    ("電話番号", "078-331-8181（代）", "phone_with_note", "番号だけを「078-331-8181」", "078-331-8181"),
+    ("電話番号", "0883-64-3111(内線12)", "phone_with_note", "「内線番号」の列", "0883-64-3111"),
+    ("電話番号", "078.331.8181", "phone_format", "標準の書き方", "078-331-8181"),
+    ("電話番号", "078(331)8181", "phone_format", "「078-331-8181」", "(078)331-8181"),
+    ("TEL", "０８８３－６４－３１１１", "fullwidth_characters", "「0883-64-3111」", "0883-64-3111"),
+    ("連絡先電話", "0883-64-3111 ", "surrounding_space", "「0883-64-3111」", "0883-64-3111"),
+    ("〒", "650-0025", "postal_code_format", "標準の書き方", "6500025"),
+    ("名称", "蒲生田小学校(休校中)\u3000", "surrounding_space", "全角スペース", "蒲生田小学校(休校中)"),
+    ("施設・場所名", "潮見第一小学校\u3000体育館", "ideographic_space_in_name", "「潮見第一小学校 体育館」", "潮見第一小学校体育館"),
+    ("備考", " 2階以上", "surrounding_space", "「2階以上」", "2階以上"),
     ("電話番号", "12345", "phone_format", "0X-XXXX-XXXX", "(078)411-0556"),
     ("電話番号", "03-123-4567", "phone_format", "10桁か11桁", "0120-123-456"),
     ("電話番号", "-", "phone_format", "空欄", "090-1234-5678"),
@@ -117,7 +127,9 @@ def test_cell_rule_fires_with_the_fix_and_not_on_the_good_value(
 
 
 def test_every_finding_of_a_bad_cell_is_an_error_or_warning_with_a_rule_id():
-    by_code = {f.code: f for f in findings_for({"災害種別_洪水": ["○"], "想定収容人数": ["3階"]})}
+    schema = {"fields": [{"name": "災害種別_洪水", "kokai:role": "flag"}, {"name": "想定収容人数"}]}
+    columns = {"災害種別_洪水": ["○"], "想定収容人数": ["3階"]}
+    by_code = {f.code: f for f in findings_for(columns, schema=schema)}
     assert by_code["flag_value"].severity == "error"
     assert by_code["flag_value"].machine_readability == "L2-04"
     assert by_code["number_with_unit"].machine_readability == "L2-01"
@@ -158,7 +170,7 @@ def test_publisher_code_differs_from_the_city_in_kokai_toml():
         ("lgcode_other_body", 3),
         ("lgcode_check_digit", 4),
     ]
-    assert "「281000」" in found[0].message_ja
+    assert "281000" in found[0].message_ja
     assert findings_for({"所在地_全国地方公共団体コード": ["131016"]}, context=kobe) == []
 
 
@@ -253,7 +265,7 @@ def test_population_sums():
 
 
 def test_junk_lines_are_not_checked():
-    columns = {"災害種別_洪水": ["1", "", "2"], "備考": ["", "", "合計"]}
+    columns = {"災害種別_洪水": ["1", "", "2"], "備考": ["屋上あり", "", "合計"]}
     assert findings_for(columns, junk={4}) == []
     assert [f.row for f in findings_for(columns)] == [4]
 
@@ -367,3 +379,90 @@ def test_tables_without_rows_or_with_odd_shapes_give_no_error():
     assert all(f.code == "flag_value" for f in findings_for(wide))
     broken_schema = {"fields": [{"type": "integer"}, "not a field", {"name": "緯度"}]}
     assert findings_for({"緯度": ["35.0"]}, schema=broken_schema) == []
+
+
+# --- whole columns: several values in one cell, empty columns --------------------------
+
+HAZARDS = ["洪水,崖崩れ等,地震", "洪水", "地震,津波", "洪水,地震", "", "津波", "洪水,崖崩れ等"]
+
+
+def test_several_values_in_the_cells_of_a_list_column():
+    found = findings_for({"名称": [f"施設{i}" for i in range(7)], "対象災害": HAZARDS})
+    hits = [f for f in found if f.code == "several_values_in_cell"]
+    assert [(f.row, f.value) for f in hits] == [
+        (2, "洪水,崖崩れ等,地震"), (4, "地震,津波"), (5, "洪水,地震"), (8, "洪水,崖崩れ等"),
+    ]  # fmt: skip
+    assert hits[0].severity == "warning" and hits[0].machine_readability == "L1-07"
+    assert "3 個の値（「洪水」、「崖崩れ等」、「地震」）" in hits[0].message_ja
+    assert "「対象災害_洪水」列" in hits[0].message_ja
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        # names and addresses are one value whatever their punctuation
+        {"名称": ["福祉センター・体育館", "市民会館・ホール", "図書館・資料館", "公民館"]},
+        {"所在地": ["本町1-1・2", "栄町3/4", "港町5;6", "西町"]},
+        # a repeated note is one value, not a list of choices
+        {"備考": ["津波時、高台へ避難"] * 5},
+        # numbers and dates are no vocabulary
+        {"割合": ["1/2", "1/3", "2/3", "3/4", "1/4"]},
+        # a separator in one or two rows of many is not a list column
+        {"用途": ["学校", "体育館", "学校・体育館", "公民館", "学校", "集会所", "学校"] * 3},
+        # the standard asks for `;` here
+        {"対象となる町会・自治会": ["本町;栄町", "港町;西町", "本町;港町", "栄町"]},
+        # long sentences are not choices
+        {"説明": [f"この施設は{i}番目に開設された避難所です、駐車場あり" for i in range(6)]},
+    ],
+)
+def test_several_values_not_reported_on_names_notes_numbers_or_rare_separators(column):
+    found = findings_for(column)
+    assert not [f for f in found if f.code == "several_values_in_cell"], found
+
+
+def test_empty_column_is_a_warning_unless_standard_or_flag_or_unnamed():
+    columns = {"名称": ["a", "b"], "開館時間": ["", ""], "災害種別_洪水": ["", ""], "__col4": ["", ""], "休館日": [None, None]}
+    found = findings_for(columns)
+    assert [(f.code, f.severity, f.field, f.row) for f in found] == [
+        ("empty_column", "warning", "開館時間", None)
+    ]
+    schema = {"fields": [{"name": "開館時間", "type": "string"}]}
+    assert findings_for(columns, schema=schema) == []
+    assert findings_for({"名称": ["a", "b"], "開館時間": ["", "9:00"]}) == []
+    assert findings_for({"名称": ["a"], "開館時間": [""]}) == []  # one row says little
+
+
+def test_spaces_around_text_are_warnings_with_the_stripped_value():
+    found = findings_for({"施設・場所名": ["蒲生田小学校(休校中)\u3000"], "備考": [" 高台へ "]})
+    assert {(f.code, f.severity, f.field, f.params["expected"]) for f in found} == {
+        ("surrounding_space", "warning", "施設・場所名", "蒲生田小学校(休校中)"),
+        ("surrounding_space", "warning", "備考", "高台へ"),
+    }
+    assert "前後に全角スペース" in [f for f in found if f.field == "施設・場所名"][0].message_ja
+    # in code and number columns spaces stay errors
+    found = findings_for({"ID": ["A01 "]})
+    assert [(f.code, f.severity) for f in found] == [("surrounding_space", "error")]
+
+
+def test_code_like_columns_are_recognised_by_their_values():
+    # a column of phone numbers under a name kokai does not know
+    found = findings_for({"連絡先": ["0883-64-3111", "０８８３－６４－３１１２", "0883-64-3113"]})
+    assert [(f.code, f.row, f.params["expected"]) for f in found] == [
+        ("fullwidth_characters", 3, "0883-64-3112")
+    ]
+    # a column of numbers or codes
+    found = findings_for({"施設番号": ["101", "１０２", "103"], "区分": ["1", "2", "３"]})
+    assert {(f.code, f.field) for f in found} == {
+        ("fullwidth_characters", "施設番号"), ("fullwidth_characters", "区分"),
+    }  # fmt: skip
+    # text that holds digits is not code-like
+    assert findings_for({"区分": ["第１会場", "第2会場", "第3会場"]}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [("TEL", "phone"), ("ＴＥＬ", "phone"), ("FAX", "phone"), ("連絡先電話", "phone"),
+     ("〒", "postal_code"), ("公衆電話の有無", None)],
+)  # fmt: skip
+def test_more_phone_and_postal_names(name, role):
+    assert role_by_name(name) == role

@@ -51,11 +51,15 @@ def test_list_schemas():
     listed = {s["name"]: s for s in list_schemas()}
     assert set(listed) == {
         "evacuation-sites", "gsi-evacuation-sites", "gsi-shelters",
-        "population-by-area-age", "public-facilities",
+        "population-by-area-age", "public-facilities", "designated-shelters",
+        "childcare-facilities", "care-services", "public-toilets", "educational-institutions",
+        "open-data-list", "aed", "waste-sorting",
     }
     for name, entry in listed.items():
         assert entry["fields"] == len(load_schema(name)["fields"])
         assert entry["title"] and entry["description"]
+        assert entry["confidence"] in ("CONFIRMED", "LIKELY", "UNCONFIRMED")
+        assert entry["sources"] and all(s["title"] for s in entry["sources"])
 
 
 def test_layouts_follow_the_reference():
@@ -68,8 +72,12 @@ def test_layouts_follow_the_reference():
     assert population[-2:] == ["85歳以上の男性", "85歳以上の女性"]
     assert len(population) == 43
     facilities = names(load_schema("public-facilities"))
-    assert len(facilities) == 35 and len(set(facilities)) == 35
+    # the 56 columns of standard-datasets.md §01, plus バリアフリー情報 (v1) and 駐車場情報
+    assert len(facilities) == 58 and len(set(facilities)) == 58
     assert "POIコード" in facilities and "法人番号" in facilities
+    assert facilities[:8] == ["全国地方公共団体コード", "ID", "地方公共団体名", "名称", "名称_カナ",
+                              "名称_英字", "名称_通称", "POIコード"]
+    assert facilities[-4:] == ["URL", "画像", "画像_ライセンス", "備考"]
 
 
 def test_evacuation_sites_types_and_levels():

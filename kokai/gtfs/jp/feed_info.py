@@ -54,7 +54,10 @@ def check_feed_info(ctx: CheckContext) -> Findings:
     out = Findings()
     info = ctx.frame("feed_info.txt")
     if info is None:
-        out.append(MISSING_FEED_INFO.finding(path="feed_info.txt"))
+        # With translations.txt the generic rules already report MobilityData's
+        # missing_required_file (an error): one problem, one finding.
+        if "translations.txt" not in ctx.feed.names:
+            out.append(MISSING_FEED_INFO.finding(path="feed_info.txt"))
         return out
     if info.height == 0:
         return out  # the generic rules report the empty file

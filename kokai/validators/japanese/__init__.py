@@ -13,6 +13,7 @@ One module a family:
 - `cells`: the single-cell checks over whole columns (screen, then diagnose);
 - `rows`: coordinates, the publisher's code and population sums across a row;
 - `duplicates`: repeated rows and IDs;
+- `whole_columns`: empty columns and several values packed into the cells of a column;
 - `collect`: the capped, sorted findings of one table;
 - `check`: `check_table`, which runs them.
 

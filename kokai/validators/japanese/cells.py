@@ -26,6 +26,16 @@ _DATE_SCREEN = (
     r"|^\s*[0-9０-９]{4}\s*[/.\-年／．－]"
 )
 _ASCII_DATE_SCREEN = r"^\s*[MTSHRmtshr]\s*[0-9]|^\s*[0-9]{4}\s*[/.\-]"
+# spaces before or after a text value: byte comparisons, cheaper than `^\s|\s$`
+# in the screens' regular expression (which would lose its literal prefilter)
+_SPACES = (" ", "\u3000", "\t")
+
+
+def _space_around(raw: pl.Expr) -> pl.Expr:
+    out = raw.str.starts_with(_SPACES[0]) | raw.str.ends_with(_SPACES[0])
+    for ch in _SPACES[1:]:
+        out = out | raw.str.starts_with(ch) | raw.str.ends_with(ch)
+    return out
 # a column whose first rows hold at most this share of distinct values is
 # checked on its distinct values (prefecture, city, town names, codes)
 _FEW_DISTINCT = 0.05
@@ -72,15 +82,15 @@ def _suspect(col: Column, raw: pl.Expr, ascii_only: bool = False) -> pl.Expr | N
         non_ascii = raw.str.len_chars() != raw.str.len_bytes()
         return non_ascii | raw.str.starts_with(" ") | raw.str.ends_with(" ")
     if role == "kana":
-        return raw.str.contains(f"{KANA_SCREEN}|{jv.RE_MODEL_DEPENDENT}|\u3000")
-    if ascii_only:  # only dates written in ASCII can be wrong here
-        return raw.str.contains(_ASCII_DATE_SCREEN)
+        return raw.str.contains(f"{KANA_SCREEN}|{jv.RE_MODEL_DEPENDENT}|\u3000") | _space_around(raw)
+    if ascii_only:  # only dates written in ASCII and spaces can be wrong here
+        return raw.str.contains(_ASCII_DATE_SCREEN) | _space_around(raw)
     screens = [jv.RE_MODEL_DEPENDENT, _DATE_SCREEN]
     if col.address:
         screens.append(jv.RE_FULLWIDTH_DIGIT)
     if col.person_name:
         screens.append("\u3000")
-    return raw.str.contains("|".join(screens))
+    return raw.str.contains("|".join(screens)) | _space_around(raw)
 
 
 def _distinct_suspects(col: Column, values: pl.Series) -> list[str]:
@@ -201,11 +211,12 @@ def cell_findings(
         if not diagnosed:
             continue
         # rule code -> value -> its findings (formatted once per value, not per row)
+        # (a rule's severity may differ by column: see diagnose.claimed_severity)
         by_code: dict[tuple[str, str], dict[str, list[Finding]]] = {}
         for value, diagnosis in diagnosed.items():
             for rule, params in diagnosis:
                 example = rule.finding(path=path, row=0, field=col.name, value=value, **params)
-                by_code.setdefault((rule.code, rule.severity), {}).setdefault(value, []).append(example)
+                by_code.setdefault((rule.code, example.severity), {}).setdefault(value, []).append(example)
         errors: list[str] = []
         for (_, severity), per_value in by_code.items():
             rows = hits.filter(pl.col("v").is_in(list(per_value)))

@@ -20,6 +20,7 @@ from kokai.validators.japanese.rows import (
     run_row_checks,
 )
 from kokai.validators.japanese.rules import MODEL_DEPENDENT_CHARACTER
+from kokai.validators.japanese.whole_columns import whole_column_findings
 from kokai.validators.reading import Table
 from kokai.validators.report import Findings
 
@@ -48,6 +49,7 @@ def check_table(
     df = positional(data)
     columns = plan_columns(data, schema)
     cell_findings(path, df, lines, columns, out)
+    whole_column_findings(path, df, lines, columns, out)
     by_role: dict[str, list[Column]] = {}
     for col in columns:
         by_role.setdefault(col.role or "", []).append(col)

@@ -7,6 +7,7 @@ of ○/× is a flag column, a column of `3階` is a number column)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,11 +29,21 @@ GSI_FLAG_COLUMNS = {
 }  # fmt: skip
 _BAND = re.compile(r"^(.+)の(男性|女性)$")
 _ADDRESS = re.compile(r"住所|所在地|町字|番地|方書|町名|地域名|地区名|town|address", re.IGNORECASE)
-_NAME = re.compile(r"名称|施設名|町名|地域名|地区名|^名前$|town_name", re.IGNORECASE)
+_NAME = re.compile(r"名称|施設名|町名|地域名|地区名|場所名|名$|^名前$|town_name", re.IGNORECASE)
 _CODE_NAME = re.compile(r"コード$|^(ID|NO|No\.?|№|共通ID|町字ID)$|番号$", re.IGNORECASE)
 _DATE_NAME = re.compile(
     r"(年月日|日付)$|^(更新日|公開日|開始日|終了日|作成日|設置日|調査日|指定日)(時)?$|^date$"
 )
+_PHONE_NAMES = {"TEL", "TEL.", "FAX", "FAX.", "PHONE", "TELEPHONE", "ファクス", "ファックス", "ファクシミリ"}
+# columns whose standard layout itself asks for a list in one cell (03: `;`)
+LIST_COLUMNS = {"対象となる町会・自治会"}
+# what the first rows of a code-like column hold: digits and dashes (0883-64-3111,
+# ０８８３－６４－３１１１, 0001) or a phone number in any width (with (0X) area codes)
+_CODE_LIKE = r"^[0-9０-９]+(?:[\-－−‐―ー][0-9０-９]+)*$"
+_PHONE_LIKE = (
+    r"^[(（]?0[0-9０-９]{1,4}[)）\-－−‐―ー]?[0-9０-９]{1,4}[\-－−‐―ー]?[0-9０-９]{3,4}$"
+)
+_DATE_LIKE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$"
 # symbols that show a text column is really a flag column (Kobe: ○ × △ －)
 _FLAG_SYMBOLS = {"○", "◯", "〇", "◎", "●", "×", "✕", "✖", "△", "▲", "－", "―", "ー"}
 
@@ -51,9 +62,9 @@ def role_by_name(name: str) -> str | None:
         return "longitude"
     if n.startswith("災害種別_") or n in GSI_FLAG_COLUMNS:
         return "flag"
-    if "郵便番号" in n or low in ("postal_code", "zip"):
+    if "郵便番号" in n or n == "〒" or low in ("postal_code", "zip"):
         return "postal_code"
-    if ("電話番号" in n or "FAX番号" in n.upper()) and "内線" not in n:
+    if _is_phone_name(n):
         return "phone"
     if "メールアドレス" in n or low in ("email", "e-mail", "mail"):
         return "email"
@@ -78,6 +89,20 @@ def role_by_name(name: str) -> str | None:
     return None
 
 
+def _is_phone_name(name: str) -> bool:
+    """電話番号, FAX番号, 連絡先電話, TEL, ＴＥＬ, FAX (not 内線番号)."""
+    if "内線" in name:
+        return False
+    upper = unicodedata.normalize("NFKC", name).upper()
+    return (
+        "電話番号" in name
+        or "FAX番号" in upper
+        or name.endswith("電話")
+        or upper in _PHONE_NAMES
+        or upper.startswith(("TEL番号", "TEL("))
+    )
+
+
 @dataclass
 class Column:
     """What kokai knows about one column: its role, its type and how to treat it."""
@@ -93,6 +118,11 @@ class Column:
     person_name: bool = False
     flag: bool = False
     date: bool = False
+    # the column belongs to the layout the file claims (a field of the schema
+    # detected, given or declared): the standard's format rules are errors here
+    standard: bool = False
+    # the standard itself asks for a list in this cell (`;`-separated)
+    list_allowed: bool = False
 
 
 def _text(value: object) -> str | None:
@@ -130,6 +160,11 @@ def plan_columns(
         col.date = role == "date" or col_type in DATE_TYPES
         col.address = bool(_ADDRESS.search(name)) and not (col.code or col.numeric)
         col.person_name = bool(_NAME.search(name)) or role == "kana"
+        col.standard = name in fields
+        description = spec.get("description")
+        col.list_allowed = name in LIST_COLUMNS or bool(spec.get("kokai:separator")) or (
+            isinstance(description, str) and "区切" in description
+        )
         columns.append(col)
     _infer_from_content(positional(data.head(sample_rows)), columns)
     return columns
@@ -157,6 +192,9 @@ def _infer_from_content(sample: pl.DataFrame, columns: list[Column]) -> None:
             v.is_in(sorted(jv.FLAG_VOCABULARY)).and_(v != "").sum().alias(f"vocab{i}"),
             v.str.contains(jv.RE_NUMBERISH).sum().alias(f"numberish{i}"),
             v.str.contains(jv.RE_NUMBER_WITH_UNIT).sum().alias(f"units{i}"),
+            v.str.contains(_CODE_LIKE).sum().alias(f"codes{i}"),
+            v.str.contains(_PHONE_LIKE).sum().alias(f"phones{i}"),
+            v.str.contains(_DATE_LIKE).sum().alias(f"dates{i}"),
         ]
     counts = sample.select(exprs).row(0, named=True)
     for i, c in enumerate(unknown):
@@ -169,3 +207,9 @@ def _infer_from_content(sample: pl.DataFrame, columns: list[Column]) -> None:
             # a number column written with units (Hamamatsu 階数 "3階", 収容人数 "16人")
             c.numeric = True
             c.address = False
+        elif counts[f"phones{i}"] >= 0.8 * filled:
+            # phone numbers under a name kokai does not know (連絡先, 問合せ先)
+            c.role, c.code, c.address = "phone", True, False
+        elif counts[f"codes{i}"] >= 0.9 * filled and not counts[f"dates{i}"]:
+            # digits and dashes: codes, IDs, numbers; full-width digits are wrong here
+            c.code, c.address = True, False

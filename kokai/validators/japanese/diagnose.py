@@ -35,6 +35,7 @@ from kokai.validators.japanese.rules import (
     NUMBER_WITH_UNIT,
     PHONE_FORMAT,
     PHONE_SEVERAL,
+    PHONE_WITH_NOTE,
     POSTAL_CODE_FORMAT,
     SURROUNDING_SPACE,
     TEXT_IN_NUMBER,
@@ -42,7 +43,7 @@ from kokai.validators.japanese.rules import (
     URL_FORMAT,
     WAREKI_DATE,
 )
-from kokai.validators.report import Rule, Text
+from kokai.validators.report import Rule, Severity, Text
 from kokai.vocab.checkdigits import houjin_check_digit, lgcode_check_digit, restore_dropped_zero
 
 Diagnosis = list[tuple[Rule, dict[str, Any]]]
@@ -75,12 +76,37 @@ _POSTAL_SHAPE = Text(
     "Write 7 half-width digits without a hyphen, e.g. 1234567.",
 )
 _NO_HINT = Text("", "")
+_NOT_A_POSTAL_CODE = Text("郵便番号の形ではありません", "is not a postal code")
+_POSTAL_OTHER_WAY = Text(
+    "郵便番号ですが、標準の書き方（半角数字7桁、ハイフンなし）ではありません",
+    "is a postal code not written the standard way (7 digits, no hyphen)",
+)
+_NOT_A_PHONE = Text("電話番号の形ではありません", "is not a phone number")
+_PHONE_OTHER_WAY = Text(
+    "電話番号ですが、標準の書き方（半角、市外局番から「-」区切り）ではありません",
+    "is a phone number not written the standard way (half-width, area code first, '-' between groups)",
+)
+_NOTE_TO_EXTENSION = Text("「内線番号」の列", "the 内線番号 column")
+_NOTE_TO_REMARKS = Text("「備考」の列", "the 備考 column")
+_SPACES = Text("空白", "spaces")
+_IDEOGRAPHIC_SPACES = Text("全角スペース", "ideographic spaces (U+3000)")
+
+
+def claimed_severity(col: Column) -> Severity:
+    """A standard's format rule: an error in a column of the layout the file
+    claims, a warning elsewhere (the value may be right, only written otherwise)."""
+    return "error" if col.standard else "warning"
+
+
+def _space_params(value: str, expected: str) -> dict[str, Any]:
+    around = value[: len(value) - len(value.lstrip())] + value[len(value.rstrip()) :]
+    return {"expected": expected, "space": _IDEOGRAPHIC_SPACES if "\u3000" in around else _SPACES}
 
 
 def diagnoser(col: Column) -> Callable[[str], Diagnosis]:
     """The diagnosis function for the values of `col`."""
     if col.flag:
-        return _diagnose_flag
+        return lambda v: _diagnose_flag(col, v)
     if col.role in ("latitude", "longitude"):
         return lambda v: _diagnose_coordinate(col, v)
     if col.numeric:
@@ -100,22 +126,24 @@ def model_dependent_params(chars: list[str]) -> dict[str, Any]:
     return {"chars": "".join(chars), "replacements": replacements}
 
 
-def _diagnose_flag(value: str) -> Diagnosis:
+def _diagnose_flag(col: Column, value: str) -> Diagnosis:
+    """`1`/blank is the 03 standard's way to write a flag (claimed severity)."""
     canonical = jv.canonical_flag(value)
     if canonical == value:
         return []
+    severity = claimed_severity(col)
     if canonical == "1":
-        return [(FLAG_VALUE, _FLAG_YES)]
+        return [(FLAG_VALUE, {**_FLAG_YES, "severity": severity})]
     if canonical == "":
-        return [(FLAG_VALUE, _FLAG_NO)]
-    return [(FLAG_AMBIGUOUS, {})]
+        return [(FLAG_VALUE, {**_FLAG_NO, "severity": severity})]
+    return [(FLAG_AMBIGUOUS, {"severity": severity})]
 
 
 def _space_around(value: str) -> Diagnosis:
     """Spaces (also U+3000) around an otherwise clean number or code."""
     stripped = value.strip()
     if stripped != value and stripped and not re.search(f"{jv.RE_FULLWIDTH_ASCII}", stripped):
-        return [(SURROUNDING_SPACE, {"expected": stripped})]
+        return [(SURROUNDING_SPACE, _space_params(value, stripped))]
     return []
 
 
@@ -138,7 +166,7 @@ def _diagnose_number(col: Column, value: str) -> Diagnosis:
         return [(FULLWIDTH_CHARACTERS, {"expected": number})]
     if (number := jv.plain_number(value)) is not None:
         if value.strip() != value:
-            return [(SURROUNDING_SPACE, {"expected": number})]
+            return [(SURROUNDING_SPACE, _space_params(value, number))]
         if col.role in COUNT_ROLES and float(number) < 0:
             return [(NEGATIVE_COUNT, {})]
         return []
@@ -153,7 +181,7 @@ def _diagnose_date_column(col: Column, value: str) -> Diagnosis:
         iso = jv.to_iso_date(text)
         return [(WAREKI_DATE, {"expected": iso})] if iso else [(INVALID_DATE, {})]
     if converted := jv.to_iso_date(text, compact=True):
-        return [(NON_ISO_DATE, {"expected": converted})]
+        return [(NON_ISO_DATE, {"expected": converted, "severity": claimed_severity(col)})]
     if col.type in DATE_TYPES and not looks_like_date(text):
         return []  # the schema's type check reports it
     return [(INVALID_DATE, {})]
@@ -165,23 +193,28 @@ def looks_like_date(value: str) -> bool:
 
 
 def _diagnose_text(col: Column, value: str) -> Diagnosis:
+    """Text cells. The spaces come first and the later rules' `expected` is
+    computed on the value without them, so that `kokai fix` (which writes the
+    last fixable `expected`) applies every fix of the cell."""
     out: Diagnosis = []
-    if chars := jv.model_dependent_characters(value):
-        out.append((MODEL_DEPENDENT_CHARACTER, model_dependent_params(chars)))
-    if col.person_name and "\u3000" in value:
-        fixed = re.sub(r"\s+", " ", value.replace("\u3000", " ")).strip()
-        out.append((IDEOGRAPHIC_SPACE, {"expected": fixed}))
-    if col.role == "kana" and re.search(KANA_SCREEN, value):
-        out.append((KANA_FORMAT, {"expected": jv.to_katakana(value)}))
-    if col.address and re.search(jv.RE_FULLWIDTH_DIGIT, value):
-        out.append((FULLWIDTH_DIGITS_IN_TEXT, {"expected": jv.halfwidth_digits_in_text(value)}))
     text = value.strip()
+    if col.person_name and "\u3000" in text:
+        text = re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip()
+        out.append((IDEOGRAPHIC_SPACE, {"expected": text}))
+    elif text != value:  # layout spaces around a name or a note (L1-06)
+        out.append((SURROUNDING_SPACE, {**_space_params(value, text), "severity": "warning"}))
+    if chars := jv.model_dependent_characters(value):
+        out.insert(0, (MODEL_DEPENDENT_CHARACTER, model_dependent_params(chars)))
+    if col.role == "kana" and re.search(KANA_SCREEN, text):
+        out.append((KANA_FORMAT, {"expected": jv.to_katakana(text)}))
+    if col.address and re.search(jv.RE_FULLWIDTH_DIGIT, text):
+        out.append((FULLWIDTH_DIGITS_IN_TEXT, {"expected": jv.halfwidth_digits_in_text(text)}))
     if jv.is_wareki(text):
         iso = jv.to_iso_date(text)
         out.append((WAREKI_DATE, {"expected": iso}) if iso else (INVALID_DATE, {}))
     elif not jv.is_iso_date(text) and re.match(jv.RE_NON_ISO_DATE, text):
         if converted := jv.to_iso_date(text):
-            out.append((NON_ISO_DATE, {"expected": converted}))
+            out.append((NON_ISO_DATE, {"expected": converted, "severity": claimed_severity(col)}))
     return out
 
 
@@ -191,7 +224,7 @@ def _diagnose_code(col: Column, value: str) -> Diagnosis:
     otherwise good value last."""
     out = _diagnose_code_value(col, value)
     if not out and value.strip() != value:
-        out = [(SURROUNDING_SPACE, {"expected": value.strip()})]
+        out = [(SURROUNDING_SPACE, _space_params(value, value.strip()))]
     if chars := jv.model_dependent_characters(value):
         out.insert(0, (MODEL_DEPENDENT_CHARACTER, model_dependent_params(chars)))
     return out
@@ -202,14 +235,14 @@ def _diagnose_code_value(col: Column, value: str) -> Diagnosis:
     half = jv.to_halfwidth_code(value)
     has_fullwidth = bool(re.search(f"{jv.RE_FULLWIDTH_ASCII}|[{jv.DASHES}]", value))
     if role == "phone":
-        return _diagnose_phone(value, has_fullwidth)
+        return _diagnose_phone(col, value, has_fullwidth)
     if role == "postal_code":
         digits = jv.postal_code_digits(value)
         out: Diagnosis = []
         if has_fullwidth:
             out.append((FULLWIDTH_CHARACTERS, {"expected": digits or half}))
         if not (has_fullwidth and digits):
-            out.append((POSTAL_CODE_FORMAT, _postal_params(digits)))
+            out.append((POSTAL_CODE_FORMAT, {**_postal_params(digits), "severity": claimed_severity(col)}))
         return out
     if role == "url":
         return [] if re.match(URL, value) else [(URL_FORMAT, _suggestion(value, URL))]
@@ -243,31 +276,51 @@ def _diagnose_houjin(code: str) -> Diagnosis:
     return [(HOUJIN_FORMAT, {})]
 
 
-def _diagnose_phone(value: str, has_fullwidth: bool) -> Diagnosis:
+def _diagnose_phone(col: Column, value: str, has_fullwidth: bool) -> Diagnosis:
     text = value.strip()
+    severity = claimed_severity(col)
     if text in _PLACEHOLDERS:
-        return [(PHONE_FORMAT, {"hint": _PHONE_PLACEHOLDER, "expected": ""})]
+        return [(PHONE_FORMAT, {
+            "problem": _NOT_A_PHONE, "hint": _PHONE_PLACEHOLDER, "expected": "", "severity": severity,
+        })]  # fmt: skip
+    if noted := jv.phone_note(text):
+        number, note = noted
+        where = _NOTE_TO_EXTENSION if "内線" in note else _NOTE_TO_REMARKS
+        return [(PHONE_WITH_NOTE, {"expected": number, "note": note, "where": where})]
     if re.search(jv.RE_PHONE_SEVERAL, text):
         return [(PHONE_SEVERAL, {})]
-    fixed = jv.normalised_phone(value)
-    if fixed and fixed == value:
+    if re.match(jv.RE_PHONE, value):
         return []
-    if fixed:
-        rule = FULLWIDTH_CHARACTERS if has_fullwidth else SURROUNDING_SPACE
-        return [(rule, {"expected": fixed})]
-    return [(PHONE_FORMAT, {"hint": _PHONE_SHAPE})]
+    half = jv.to_halfwidth_code(value)
+    if re.match(jv.RE_PHONE, half):
+        if has_fullwidth:
+            return [(FULLWIDTH_CHARACTERS, {"expected": half})]
+        return [(SURROUNDING_SPACE, _space_params(value, half))]
+    if standard := jv.phone_standard_form(value):
+        if has_fullwidth:
+            return [(FULLWIDTH_CHARACTERS, {"expected": standard})]
+        return [(PHONE_FORMAT, {
+            "problem": _PHONE_OTHER_WAY, "hint": _phone_hint(standard), "expected": standard,
+            "severity": severity,
+        })]  # fmt: skip
+    return [(PHONE_FORMAT, {"problem": _NOT_A_PHONE, "hint": _PHONE_SHAPE, "severity": severity})]
+
+
+def _phone_hint(standard: str) -> Text:
+    return Text(f"「{standard}」と書いてください。", f"Write '{standard}'.")
 
 
 def _postal_params(digits: str | None) -> dict[str, Any]:
     if digits:
         return {
+            "problem": _POSTAL_OTHER_WAY,
             "expected": digits,
             "hint": Text(
                 f"ハイフンや〒を付けず、半角数字7桁で「{digits}」と書いてください。",
                 f"Write 7 half-width digits without hyphen: '{digits}'.",
             ),
         }
-    return {"hint": _POSTAL_SHAPE}
+    return {"problem": _NOT_A_POSTAL_CODE, "hint": _POSTAL_SHAPE}
 
 
 def _suggestion(value: str, pattern: str) -> dict[str, Any]:

@@ -4,7 +4,15 @@ raise them live beside this module (cells, rows, duplicates); `kokai fix` maps
 some of them to repairs.
 
 A parameter whose wording differs by language (the meaning of a flag symbol,
-a hint) is a `Text`; `expected`, where a rule has it, is the value to write."""
+a hint) is a `Text`; `expected`, where a rule has it, is the value to write.
+
+Severities. A rule that comes from the format a standard dataset defines
+(postal code as 7 digits, the phone and date notation, flags as `1`/blank) is
+declared an error, and is an error where the column belongs to the standard
+layout the file follows (a schema detected, given or declared); elsewhere its
+findings are warnings (`severity=` on the finding, see `claimed_severity`) and
+say 「標準の書き方ではありません」 when the value is right but written another
+way. One code per fact: the severity varies, the code does not."""
 
 from __future__ import annotations
 
@@ -36,10 +44,12 @@ LGCODE_FORMAT = Rule(
 )  # fmt: skip
 LGCODE_OTHER_BODY = Rule(
     "lgcode_other_body", "warning",
-    "{field} の「{value}」は設定（kokai.toml）の団体コード {city_code} と違います。"
-    "このデータの公開者が自団体なら「{city_code}」と書いてください。",
-    "{field} '{value}' differs from the publisher's code {city_code} in kokai.toml; if you "
-    "publish this data, write '{city_code}'.",
+    "{field} の「{value}」は正しい全国地方公共団体コードですが、設定（kokai.toml）の団体コード "
+    "{city_code} とは別の団体のコードです。別の団体の施設やデータならこのままで構いません（書き換えないでください）。"
+    "報告の最初に表示される設定が自団体のものかを確かめてください。",
+    "{field} '{value}' is a valid 全国地方公共団体コード, but of another body than the code "
+    "{city_code} in kokai.toml. For another body's facility or data it is right as it is (do not "
+    "change it); check that the settings named at the top of the report are your own city's.",
 )  # fmt: skip
 HOUJIN_CHECK_DIGIT = Rule(
     "houjin_check_digit", "error",
@@ -96,8 +106,8 @@ WAREKI_DATE = Rule(
 )  # fmt: skip
 NON_ISO_DATE = Rule(
     "non_iso_date", "error",
-    "{field} の「{value}」は ISO 8601 形式の日付ではありません。「{expected}」と書いてください。",
-    "{field} '{value}' is not an ISO 8601 date; write '{expected}'.",
+    "{field} の「{value}」は日付の標準の書き方（ISO 8601 形式）ではありません。「{expected}」と書いてください。",
+    "{field} '{value}' is a date not written the standard way (ISO 8601); write '{expected}'.",
     machine_readability="L3-05",
 )  # fmt: skip
 INVALID_DATE = Rule(
@@ -136,9 +146,9 @@ THOUSANDS_SEPARATOR = Rule(
 )  # fmt: skip
 FLAG_VALUE = Rule(
     "flag_value", "error",
-    "{field} の「{value}」はフラグの書き方ではありません。該当する場合は「1」、しない場合は空欄です。"
+    "{field} の「{value}」はフラグの標準の書き方ではありません。該当する場合は「1」、しない場合は空欄です。"
     "「{value}」は{meaning}なので、{instruction}。",
-    "{field} '{value}' is not a flag value: use '1' for yes and an empty cell for no; "
+    "{field} '{value}' is not a flag written the standard way: use '1' for yes and an empty cell for no; "
     "'{value}' means {meaning}, so {instruction}.",
     machine_readability="L2-04",
 )  # fmt: skip
@@ -176,22 +186,32 @@ DUPLICATE_ID = Rule(
     "{field} の「{value}」は {first_row} 行目と重複しています。ID は行ごとに一意の値にしてください。",
     "{field} '{value}' repeats the ID of row {first_row}; IDs must be unique.",
 )  # fmt: skip
+# {problem}: 「郵便番号の標準の書き方ではありません」 for a postal code written
+# another way (650-0025), 「郵便番号の形ではありません」 for what is none at all.
 POSTAL_CODE_FORMAT = Rule(
     "postal_code_format", "error",
-    "{field} の「{value}」は郵便番号の形ではありません。{hint}",
-    "{field} '{value}' is not a postal code. {hint}",
+    "{field} の「{value}」は{problem}。{hint}",
+    "{field} '{value}' {problem}. {hint}",
 )  # fmt: skip
 PHONE_FORMAT = Rule(
     "phone_format", "error",
-    "{field} の「{value}」は電話番号の形ではありません。{hint}",
-    "{field} '{value}' is not a phone number. {hint}",
+    "{field} の「{value}」は{problem}。{hint}",
+    "{field} '{value}' {problem}. {hint}",
 )  # fmt: skip
 PHONE_SEVERAL = Rule(
     "phone_several", "error",
-    "{field} の「{value}」には複数の電話番号か注記が1つのセルに入っています。1つのセルには1つの"
-    "番号だけを書き、2つめの番号（夜間など）は別の列に、注記は備考に書いてください。",
-    "{field} '{value}' holds several numbers or a note in one cell; one number per cell, the "
-    "others in their own column, notes in 備考.",
+    "{field} の「{value}」には複数の電話番号が1つのセルに入っています。1つのセルには1つの"
+    "番号だけを書き、2つめの番号（夜間など）は別の列に書いてください。",
+    "{field} '{value}' holds several phone numbers in one cell; one number per cell, the "
+    "others in a column of their own.",
+    machine_readability="L1-07",
+)  # fmt: skip
+PHONE_WITH_NOTE = Rule(
+    "phone_with_note", "warning",
+    "{field} の「{value}」は電話番号「{expected}」に注記「{note}」が付いています。この列には番号だけを"
+    "「{expected}」と書き、「{note}」は{where}に移してください。",
+    "{field} '{value}' is the number '{expected}' with the note '{note}'; write only "
+    "'{expected}' here and move '{note}' to {where}.",
     machine_readability="L1-07",
 )  # fmt: skip
 URL_FORMAT = Rule(
@@ -234,14 +254,31 @@ KANA_FORMAT = Rule(
     "{field} の「{value}」にひらがなや半角カナがあります。読み仮名は全角カタカナで「{expected}」と書いてください。",
     "{field} '{value}' has hiragana or half-width kana; write full-width katakana: '{expected}'.",
 )  # fmt: skip
+# An error in number and code columns (the value no longer matches), a
+# warning in text columns (名称, 備考: the spaces only lay the text out).
 SURROUNDING_SPACE = Rule(
     "surrounding_space", "error",
-    "{field} の「{value}」の前後に空白があります。空白を取り除いて「{expected}」と書いてください。",
-    "{field} '{value}' has spaces around it; write '{expected}'.",
+    "{field} の「{value}」の前後に{space}があります。空白を取り除いて「{expected}」と書いてください。",
+    "{field} '{value}' has {space} around it; write '{expected}'.",
     machine_readability="L1-06",
 )  # fmt: skip
 NEGATIVE_COUNT = Rule(
     "negative_count", "error",
     "{field} の「{value}」は負の数です。人数や件数は 0 以上の整数で書いてください。",
     "{field} '{value}' is negative; counts must be 0 or more.",
+)  # fmt: skip
+SEVERAL_VALUES_IN_CELL = Rule(
+    "several_values_in_cell", "warning",
+    "{field} の「{value}」には {count} 個の値（{parts}）が「{separator}」で区切って1つのセルに入っています"
+    "（この列の {rows} 行が同じ書き方です）。1つのセルには1つの値だけを書いてください。選択肢ごとに列を分けて"
+    "該当する列に「1」を書く（例:「{field}_{first}」列）か、値ごとに行を分けてください。",
+    "{field} '{value}' packs {count} values ({parts}) separated by '{separator}' into one cell "
+    "({rows} rows of this column do the same); one value per cell: one column per choice "
+    "with '1' (e.g. '{field}_{first}'), or one row per value.",
+    machine_readability="L1-07",
+)  # fmt: skip
+EMPTY_COLUMN = Rule(
+    "empty_column", "warning",
+    "{field} 列はすべての行が空欄です。{hint}",
+    "column {field} is empty in every row. {hint}",
 )  # fmt: skip

@@ -247,6 +247,43 @@ def normalised_phone(text: str) -> str | None:
     return value if _phone.match(value) else None
 
 
+_PHONE_GROUP_SEPARATORS = re.compile(r"[.．・\s\u3000]+")
+_PHONE_PAREN_MIDDLE = re.compile(r"^(0[0-9]{1,4})\(([0-9]{1,4})\)([0-9]{4})$")
+
+
+def phone_standard_form(text: str) -> str | None:
+    """A phone number written another way in the standard form: `078.331.8181`,
+    `078 331 8181` → `078-331-8181`, `078(331)8181` → `078-331-8181`; None when
+    the text is no phone number in any writing kokai knows."""
+    value = _PHONE_GROUP_SEPARATORS.sub("-", to_halfwidth_code(text))
+    value = _PHONE_PAREN_MIDDLE.sub(r"\1-\2-\3", value)
+    return value if _phone.match(value) else None
+
+
+# One number and a note: 078-331-8181（代）, 0883-64-3111(内線12), 078-803-5921(昼),
+# 0883-64-3111 内線12. The note holds at least one character that is not a digit.
+_PHONE_NOTE = re.compile(
+    r"^(?P<number>[0-9０-９(（][0-9０-９()（）\-－−‐―ー\s\u3000]*?[0-9０-９])[\s\u3000]*"
+    r"(?:[(（](?P<paren>[^()（）]*[^0-9０-９\s()（）\-][^()（）]*)[)）]"
+    r"|(?P<plain>(?:内線|代表|代|直通|夜間|昼間|FAX|ＦＡＸ|ファクス)[^、,，/／;；\n]*))[\s\u3000]*$"
+)
+
+
+_ANOTHER_NUMBER = re.compile(r"[0-9０-９]{2,}[\-－−‐)）][0-9０-９]")
+
+
+def phone_note(text: str) -> tuple[str, str] | None:
+    """(the number in its half-width form, the note) when `text` is one phone
+    number followed by a note, else None."""
+    m = _PHONE_NOTE.match(text.strip())
+    if not m or _ANOTHER_NUMBER.search(m["paren"] or m["plain"]):
+        return None  # 053-431-2111（夜間 053-431-2119）: two numbers, not a note
+    number = normalised_phone(m["number"]) or phone_standard_form(m["number"])
+    if number is None:
+        return None
+    return number, (m["paren"] or m["plain"]).strip()
+
+
 # --- 機種依存文字 (L1-08) -------------------------------------------------------------
 
 

@@ -23,9 +23,9 @@ BINARY_FILE = Rule(
 ENCODING_NOT_UTF8 = Rule(
     "encoding_not_utf8", "warning",
     "文字コードが {encoding} です。UTF-8 で保存することを推奨します"
-    "（表計算ソフトでは「CSV UTF-8」形式、または `kokai fix` で変換）。",
+    "（表計算ソフトでは「CSV UTF-8」形式、または `kokai fix --excel` で Excel でも開ける BOM つき UTF-8 に変換）。",
     "the encoding is {encoding}. Save as UTF-8 ('CSV UTF-8' format, or convert "
-    "with `kokai fix`).",
+    "with `kokai fix --excel`, which writes UTF-8 with a BOM that Excel opens).",
 )
 UNDECODABLE_BYTES = Rule(
     "encoding_error", "error",

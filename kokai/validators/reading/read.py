@@ -107,8 +107,14 @@ def read_regular_file(path: str | Path) -> bytes | Text | str:
         os.close(fd)
 
 
-def read_table(path: str | Path) -> Table:
-    """Read a CSV/TSV file; problems become findings, never exceptions."""
+def read_table(path: str | Path, sheet: str | int | None = None) -> Table:
+    """Read a CSV/TSV file, or one sheet of a workbook (.xlsx, .xls, .ods: `sheet`
+    by name or position from 1, default the first); problems become findings,
+    never exceptions."""
+    from kokai.validators.reading.excel import is_workbook, read_workbook
+
+    if is_workbook(path):
+        return read_workbook(path, sheet)
     shown = str(path)
     raw = read_regular_file(path)
     if not isinstance(raw, bytes):

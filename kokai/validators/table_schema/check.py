@@ -9,6 +9,7 @@ import polars as pl
 from kokai.validators.frame import positional
 from kokai.validators.reading import Table
 from kokai.validators.report import Report, Text
+from kokai.validators.schemas import CONFIDENCE_LABELS
 from kokai.validators.table_schema.columns import (
     VECTOR_TYPES,
     Column,
@@ -37,6 +38,15 @@ from kokai.validators.table_schema.rules import (
 )
 
 
+def order_label(schema: dict[str, Any]) -> str | None:
+    """How sure the schema's column order is, when the schema says
+    (`kokai:orderConfidence`, else `kokai:layoutConfidence`)."""
+    for key in ("kokai:orderConfidence", "kokai:layoutConfidence"):
+        if schema.get(key) in CONFIDENCE_LABELS:
+            return schema[key]
+    return None
+
+
 def check_table_schema(
     table: Table,
     schema: dict[str, Any],
@@ -58,6 +68,7 @@ def check_table_schema(
         schema.get("fields", []),
         schema.get("name") or schema.get("title") or "-",
         partial=bool(schema.get("kokai:partial")),
+        order_confidence=order_label(schema),
     )
     report.extend(header_findings)
     data, lines = table.checked()

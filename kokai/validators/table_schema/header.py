@@ -18,13 +18,20 @@ from kokai.validators.table_schema.rules import (
     LEVELS,
     MISSING_LABEL,
     SCHEMA_LEVEL,
+    UNCONFIRMED_ORDER_NOTE,
 )
+
+_ORDER_LABEL = {"LIKELY": Text("推定", "LIKELY"), "UNCONFIRMED": Text("未確認", "UNCONFIRMED")}
 
 
 def match_columns(
-    table: Table, fields: list[dict], schema_name: str, partial: bool = False
+    table: Table, fields: list[dict], schema_name: str, partial: bool = False,
+    order_confidence: str | None = None,
 ) -> tuple[dict[str, str], list[Finding]]:
-    """schema field name -> table column name, and the header findings."""
+    """schema field name -> table column name, and the header findings.
+    `order_confidence` (CONFIRMED / LIKELY / UNCONFIRMED, None for a schema that
+    does not say): a different order in a LIKELY or UNCONFIRMED layout is a
+    warning whatever the rule's own severity, and says why."""
     findings: list[Finding] = []
     path = table.path
     header = list(table.header)
@@ -85,9 +92,15 @@ def match_columns(
     for earlier, later in zip(in_schema_order, in_schema_order[1:], strict=False):
         if position[later] < position[earlier]:
             expected = "、".join(in_schema_order[:8]) + ("…" if len(in_schema_order) > 8 else "")
+            label = _ORDER_LABEL.get(order_confidence or "")
+            note = Text("", "")
+            if label is not None:
+                note = Text(UNCONFIRMED_ORDER_NOTE[0].format(label=label.ja),
+                            UNCONFIRMED_ORDER_NOTE[1].format(label=label.en))
             findings.append(
                 LABEL_ORDER.finding(
-                    path=path, row=table.header_line, field=later, before=earlier, expected=expected
+                    path=path, row=table.header_line, field=later, before=earlier, expected=expected,
+                    note=note, severity="warning" if label is not None else None,
                 )
             )
             break

@@ -46,15 +46,22 @@ EXTRA_LABEL = Rule(
 )
 LABEL_NOT_EXACT = Rule(
     "label_not_exact", "warning",
-    "列名「{value}」はスキーマの「{field}」と全角・半角や空白が違います。「{field}」と書いてください。",
-    "column name {value!r} differs from the schema's {field!r} in width or spaces; write {field!r}.",
+    "列名「{value}」はスキーマの「{field}」と全角・半角や空白、先頭の番号（「1.」など）が違います。"
+    "「{field}」と書いてください。",
+    "column name {value!r} differs from the schema's {field!r} in width, spaces or a leading "
+    "number (1.); write {field!r}.",
 )
 LABEL_ORDER = Rule(
     "label_order", "warning",
     "列の順序がスキーマと違います（「{field}」が「{before}」より前にあります）。"
-    "標準の順序は {expected} です。kokai は列名で照合するので検証は続けます。",
+    "標準の順序は {expected} です。kokai は列名で照合するので検証は続けます。{note}",
     "columns are in a different order than the schema ({field!r} comes before {before!r}); "
-    "the standard order is {expected}. kokai matches columns by name.",
+    "the standard order is {expected}. kokai matches columns by name.{note}",
+)
+# a column order that no confirmed source states is never more than a warning
+UNCONFIRMED_ORDER_NOTE = (
+    "このスキーマの列順は{label}（参考資料で確認されていない）なので、警告にとどめます。",
+    " The schema's column order is {label} (not confirmed by the sources), so this stays a warning.",
 )
 PATTERN_EXPECTATION = Rule(
     "pattern_expectation", "warning",
