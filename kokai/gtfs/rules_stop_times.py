@@ -255,10 +255,13 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
         .join(speed_limit, on="route_id", how="inner")
         .select("trip_id", "__max_kph__")
     )
+    # One lazy query: polars keeps only the columns each step needs and runs the
+    # joins and the arithmetic without materialising every intermediate table.
     pairs = (
-        st.select("trip_id", "stop_id", "__line__", "__arr__", "__dep__", "__has_arr__",
-                  "__has_dep__", "__same__")
-        .join(coords.select("stop_id", "__lat__", "__lon__"), on="stop_id", how="left",
+        st.lazy()
+        .select("trip_id", "stop_id", "__line__", "__arr__", "__dep__", "__has_arr__",
+                "__has_dep__", "__same__")
+        .join(coords.lazy().select("stop_id", "__lat__", "__lon__"), on="stop_id", how="left",
               maintain_order="left")
         .with_columns(
             _prev("__lat__").alias("__plat__"),
@@ -268,10 +271,8 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
             _prev("__line__").alias("__prev_line__"),
         )
         .filter(pl.col("__phas_dep__") & pl.col("__has_arr__"))
-        .join(trip_limit, on="trip_id", how="inner")
+        .join(trip_limit.lazy(), on="trip_id", how="inner")
     )  # fmt: skip
-    if pairs.height == 0:
-        return
     elapsed = pl.col("__arr__") - pl.col("__pdep__")
     minute_resolution = ((pl.col("__arr__") % 60) == 0) & ((pl.col("__pdep__") % 60) == 0)
     elapsed = (
@@ -286,6 +287,7 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
         .filter(pl.col("__kph__") > pl.col("__max_kph__"))
         .with_columns(pl.col("__kph__").round(1))
         .sort("__line__")
+        .collect()
     )
     emit(out, FAST_TRAVEL_BETWEEN_CONSECUTIVE_STOPS, fast, path="stop_times.txt",
          field="arrival_time", value="trip_id",

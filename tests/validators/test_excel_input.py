@@ -222,3 +222,10 @@ def test_shelters_as_xlsx_get_the_same_findings_as_the_csv(tmp_path):
     assert {s.details.get("schema") for s in from_xlsx.sources} == {
         s.details.get("schema") for s in from_csv.sources
     }
+
+
+def test_a_text_cell_that_looks_almost_numeric_reads_unchanged(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"s": [
+        ["名称", "値"], ["a", 0.1 + 0.2], ["b", "1.2.3.4.5.6.7.8.9.0"], ["c", "1e400"],
+    ]})  # fmt: skip
+    assert read_table(path).data.rows() == [("a", "0.3"), ("b", "1.2.3.4.5.6.7.8.9.0"), ("c", "1e400")]

@@ -39,6 +39,8 @@ import html
 import io
 import re
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -212,16 +214,35 @@ def _choose_sheet(names: list[str], sheet: str | int | None) -> int | None:
 
 
 _SPECIAL = r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|true|false|-?[0-9.]{17,})$"
+_NOISY = r"^-?[0-9.]{17,}$"
+
+
+def _as_text(frame: pl.DataFrame) -> list[pl.Series]:
+    """Every column as text Excel shows: nulls as "", and only the columns holding a
+    date-time, a boolean or float noise converted (found in one multi-threaded pass)."""
+    if frame.width == 0:
+        return []
+    filled = frame.fill_null("")
+    special = filled.select(pl.all().str.contains(_SPECIAL).any()).row(0)
+    return [
+        _as_shown(column) if has else column
+        for column, has in zip(filled.iter_columns(), special, strict=True)
+    ]
+
+
+def _shortest(value: str) -> str:
+    """A number with float noise rounded to the 15 digits Excel shows; text such as
+    1.2.3.4.5.6.7.8.9 (not a number) stays as it is."""
+    try:
+        return format(float(value), ".15g")
+    except ValueError:
+        return value
 
 
 def _as_shown(column: pl.Series) -> pl.Series:
     """Dates, times, booleans and float noise as Excel shows them (see the module)."""
-    special = column.str.contains(_SPECIAL)
-    if not special.any():
-        return column
     c = pl.col(column.name)
-    noisy = c.str.contains(r"^-?[0-9.]{17,}$") & c.str.contains(".", literal=True)
-    frame = column.to_frame().with_columns(
+    shown = column.to_frame().select(
         pl.when(c.str.contains(r"^1899-12-3[01] "))
         .then(c.str.slice(11))  # a time (Excel's day 0)
         .when(c.str.ends_with(" 00:00:00"))
@@ -230,12 +251,15 @@ def _as_shown(column: pl.Series) -> pl.Series:
         .then(pl.lit("TRUE"))
         .when(c == "false")
         .then(pl.lit("FALSE"))
-        .when(noisy)
-        .then(c.map_elements(lambda v: format(float(v), ".15g"), return_dtype=pl.String))
         .otherwise(c)
         .alias(column.name)
-    )
-    return frame.to_series()
+    ).to_series()
+    # float noise (0.30000000000000004): Python formats only those cells, not the column
+    noisy = (column.str.contains(_NOISY) & column.str.contains(".", literal=True)).arg_true()
+    if noisy.len():
+        values = [_shortest(v) for v in column.gather(noisy)]
+        shown = shown.scatter(noisy, pl.Series(values, dtype=pl.String))
+    return shown
 
 
 def _sheet_member(zf: zipfile.ZipFile, name: str) -> str | None:
@@ -314,6 +338,13 @@ def _scan_layout(raw: bytes, sheet: str) -> _Layout:
                 _scan_part(part, layout)
             _scan_part(tail, layout)
     return layout
+
+
+def _scan_layout_safe(raw: bytes, sheet: str) -> _Layout:
+    try:
+        return _scan_layout(raw, sheet)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        return _Layout()
 
 
 def _scan_part(part: bytes, layout: _Layout) -> None:
@@ -398,6 +429,13 @@ def read_workbook(path: str | Path, sheet: str | int | None = None) -> Table:
             shown, "", [SHEET_NOT_FOUND.finding(path=shown, value=str(sheet), sheets=listed)]
         )
     name = names[index]
+    # merged cells and hidden rows/columns: scanned in a thread while fastexcel (which
+    # releases the GIL) parses the sheet; the scan mostly inflates, which releases it too
+    scan = None
+    if raw.startswith(b"PK") and file_format in ("xlsx", "xlsm"):
+        pool = ThreadPoolExecutor(1)
+        scan = pool.submit(_scan_layout_safe, raw, name)
+        pool.shutdown(wait=False)
     try:
         loaded = reader.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
         columns = loaded.available_columns()
@@ -416,7 +454,7 @@ def read_workbook(path: str | Path, sheet: str | int | None = None) -> Table:
         return empty_table(
             shown, "", [TOO_MANY_COLUMNS.finding(path=shown, count=width, limit=MAX_COLUMNS)]
         )
-    text = [_as_shown(s.fill_null("")).alias(key(first_column + i)) for i, s in enumerate(frame.iter_columns())]
+    text = [s.alias(key(first_column + i)) for i, s in enumerate(_as_text(frame))]
     rows = pl.DataFrame(
         [pl.Series(key(i), [""] * frame.height, dtype=pl.String) for i in range(first_column)] + text
     ) if first_column else pl.DataFrame(text)
@@ -438,12 +476,8 @@ def read_workbook(path: str | Path, sheet: str | int | None = None) -> Table:
         out.findings.append(
             OTHER_SHEETS.finding(path=shown, count=len(names), sheets=listed, sheet=name)
         )
-    if raw.startswith(b"PK") and file_format in ("xlsx", "xlsm"):
-        try:
-            layout = _scan_layout(raw, name)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            layout = _Layout()
-        out.findings.extend(_layout_findings(layout, shown, out.header))
+    if scan is not None:
+        out.findings.extend(_layout_findings(scan.result(), shown, out.header))
     return out
 
 
