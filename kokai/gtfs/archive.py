@@ -253,12 +253,8 @@ class FeedReader:
             return None
         try:
             return self._read(name)
-        except _LimitExceeded as exc:
-            self._too_large(exc)
-        except _Refused as exc:
-            self._io_error(exc.reason)
-        except _ZIP_ERRORS as exc:
-            self._io_error(f"{name}: {exc}"[:300])
+        except (_LimitExceeded, _Refused, *_ZIP_ERRORS) as exc:
+            self._failed(name, exc)
         return None
 
     def chunks(self, name: str) -> Iterator[bytes]:
@@ -270,15 +266,9 @@ class FeedReader:
         try:
             with self._open(name) as (source, raw_count):
                 yield from self._counted(name, source, raw_count)
-        except _LimitExceeded as exc:
-            self._too_large(exc)
-        except _Refused as exc:
-            self._io_error(exc.reason)
-        except _ZIP_ERRORS as exc:
-            self._io_error(f"{name}: {exc}"[:300])
-        else:
-            return
-        raise FeedReadError(name)
+        except (_LimitExceeded, _Refused, *_ZIP_ERRORS) as exc:
+            self._failed(name, exc)
+            raise FeedReadError(name) from None
 
     @contextmanager
     def _open(self, name: str):
@@ -296,6 +286,15 @@ class FeedReader:
 
     def _read(self, name: str) -> bytes:
         raise NotImplementedError
+
+    def _failed(self, name: str, exc: Exception) -> None:
+        """The finding for a member that could not be read."""
+        if isinstance(exc, _LimitExceeded):
+            self._too_large(exc)
+        elif isinstance(exc, _Refused):
+            self._io_error(exc.reason)
+        else:
+            self._io_error(f"{name}: {exc}"[:300])
 
     def _too_large(self, exc: _LimitExceeded) -> None:
         self.findings.append(
