@@ -289,7 +289,9 @@ def _dataset_folders(args, config) -> list[Path]:
     root = Path(config.datasets_dir)
     if not root.is_dir():
         raise KokaiError(f"データセットのフォルダ {root} がありません / no datasets folder: {root}")
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    from kokai.publish.source import dataset_folders
+
+    return dataset_folders(root)
 
 
 def _publisher(args, config):

@@ -230,15 +230,8 @@ class LocalCatalog:
         statement (kokai.catalog.db), commits when the block ends and drops the
         cache; on an exception it rolls back. Uploaded files are recorded in it
         too (kokai.catalog.storage), so its commit is their only commit point."""
-        session = self.sessions(bind=writer(self.engine))
-        try:
+        with session_scope(self.engine, bind=writer(self.engine)) as session:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
         self.cache.invalidate()
 
     @property

@@ -152,12 +152,13 @@ def sessionmaker_for(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(config_or_engine: Config | Engine) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back on an exception."""
+def session_scope(config_or_engine: Config | Engine, bind: Engine | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back on an exception
+    (`bind`: another connectable for it, e.g. the catalog's `writer`)."""
     engine = (
         config_or_engine if isinstance(config_or_engine, Engine) else get_engine(config_or_engine)
     )
-    session = sessionmaker_for(engine)()
+    session = sessionmaker_for(engine)(**({"bind": bind} if bind is not None else {}))
     try:
         yield session
         session.commit()

@@ -285,7 +285,8 @@ class FeedReader:
         self.close()
 
     def _read(self, name: str) -> bytes:
-        raise NotImplementedError
+        with self._open(name) as (source, raw_count):
+            return self._copy(name, source, raw_count)
 
     def _failed(self, name: str, exc: Exception) -> None:
         """The finding for a member that could not be read."""
@@ -366,15 +367,6 @@ class _ZipReader(FeedReader):
                 INVALID_INPUT_FILES_IN_SUBFOLDER.finding(path=source, value=subfolder_gtfs[0])
             )
 
-    def _read(self, name: str) -> bytes:
-        info = self._members[name]
-        if info.flag_bits & _ENCRYPTED:
-            raise _Refused(_encrypted(name))
-        assert self._archive is not None
-        start = self._file.count
-        with self._archive.open(info) as member:
-            return self._copy(name, member, lambda: self._file.count - start)
-
     @contextmanager
     def _open(self, name: str):
         info = self._members[name]
@@ -420,10 +412,6 @@ class _FolderReader(FeedReader):
                     path=source, value=sorted(subfolder_gtfs)[0]
                 )
             )
-
-    def _read(self, name: str) -> bytes:
-        with _open_regular(self._path / name, name) as handle:
-            return self._copy(name, handle)
 
     @contextmanager
     def _open(self, name: str):

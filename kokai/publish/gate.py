@@ -140,8 +140,9 @@ def check_dataset(source: DatasetSource, config: Config, today: date) -> Report:
     for link in _symlinks(source):
         report.add(SYMLINK.finding(path=shown, field="resources", value=str(link.relative_to(source.folder))))
     for file in source.files:
-        if file.is_gtfs:
-            _check_service_period(report, shown, file.resource, str(file.path), today)
+        if file.is_gtfs:  # read once; the catalog entry gets the same period
+            period = source.service_periods[file.resource] = gtfs_service_period(str(file.path), today)
+            _check_service_period(report, shown, file.resource, period[1], today)
     return report
 
 
@@ -168,12 +169,11 @@ def gtfs_service_period(path: str, today: date) -> tuple[str | None, str | None]
     return validity["first_service_date"], validity["last_service_date"]
 
 
-def _check_service_period(report: Report, shown: str, name: str, path: str, today: date) -> None:
+def _check_service_period(report: Report, shown: str, name: str, last: str | None, today: date) -> None:
     """The service period from calendar.txt / calendar_dates.txt (what routing
     services use), not feed_info's end date, which MobilityData's
     feed_expiration_date* warnings already cover: this adds the refusal, and
     the warning only where those did not fire (a feed without feed_info)."""
-    _, last = gtfs_service_period(path, today)
     if last is None:
         return
     days = (date.fromisoformat(last) - today).days

@@ -32,7 +32,7 @@ from kokai.catalog.errors import NotAuthorized, NotFound, ValidationError
 from kokai.catalog.publish_log import PUBLISHED, REFUSED, RESTORED
 from kokai.config import Config
 from kokai.publish import mapping
-from kokai.publish.gate import CATALOG_REFUSED, check_dataset, gtfs_service_period
+from kokai.publish.gate import CATALOG_REFUSED, check_dataset
 from kokai.publish.mapping import DatasetFacts
 from kokai.publish.quality import quality_json, score_dataset
 from kokai.publish.source import DatasetSource, load_source, resource_name
@@ -179,7 +179,7 @@ class Publisher:
         report = check_dataset(source, self.config, self.today)
         if not report.valid:
             return self._refuse(source, report, message)
-        facts = gather_facts(source, report, self.today)
+        facts = gather_facts(source, report)
         try:
             outcome = self._write(source, facts, summarise(report), message)
         except ValidationError as exc:  # a field rule of the catalog the gate does not know
@@ -292,9 +292,9 @@ def summarise(report: Report) -> dict[str, Any]:
     }
 
 
-def gather_facts(source: DatasetSource, report: Report, today: date) -> DatasetFacts:
+def gather_facts(source: DatasetSource, report: Report) -> DatasetFacts:
     """Rows, schema and validation counts of each resource (from the report's
-    sources and findings) and each feed's service period."""
+    sources and findings) and each feed's service period (read by the gate)."""
     facts = DatasetFacts(
         validation={**{k: v for k, v in summarise(report).items() if k != "codes"},
                     "checked": datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat()}
@@ -317,10 +317,8 @@ def gather_facts(source: DatasetSource, report: Report, today: date) -> DatasetF
             if where == path or (gtfs and where and "/" not in where and where.endswith(".txt")):
                 counts[severity + "s"] += n
         resource_facts.validation = counts
-    for file in source.files:
-        if file.is_gtfs:
-            start, end = gtfs_service_period(str(file.path), today)
-            facts.of(file.resource).service_start, facts.of(file.resource).service_end = start, end
+    for name, (start, end) in source.service_periods.items():
+        facts.of(name).service_start, facts.of(name).service_end = start, end
     return facts
 
 

@@ -44,6 +44,8 @@ class DatasetSource:
     descriptor: dict[str, Any] | None  # None: unreadable (the gate says why)
     files: list[SourceFile] = field(default_factory=list)
     content_key: str = ""  # "" when a file is missing: there is nothing to compare
+    # feed resource name -> (first, last) service date, filled by the gate
+    service_periods: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     _scratch: tempfile.TemporaryDirectory | None = None
 
     @property
@@ -61,6 +63,11 @@ class DatasetSource:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def dataset_folders(root: Path) -> list[Path]:
+    """The dataset folders under `root` (datasets/), by name; hidden and `_` ones left out."""
+    return sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def resource_name(resource: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from kokai.catalog.client import LocalCatalog
 from kokai.catalog.db import dispose_engine
 from kokai.config import Config, load_config
 from kokai.publish.pipeline import Outcome, Publisher
+from kokai.publish.source import dataset_folders
 from tests.conftest import fresh_sqlite_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,9 +35,7 @@ class City:
         return LocalCatalog(self.config).as_site()
 
     def publish(self, *names: str, today: date = DEMO_TODAY, by: str = "tester") -> list[Outcome]:
-        folders = [self.datasets / n for n in names] or sorted(
-            p for p in self.datasets.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-        )
+        folders = [self.datasets / n for n in names] or dataset_folders(self.datasets)
         return Publisher(self.catalog(), by=by, today=today).publish(folders)
 
     def stored_blobs(self) -> set[str]:
@@ -62,3 +61,20 @@ def city(tmp_path, monkeypatch, sqlite_template):
     made = make_city(root, fresh_sqlite_url(sqlite_template, tmp_path / "db"))
     yield made
     dispose_engine(made.config)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, sqlite_template):
+    """A city folder with kokai.toml, its own empty catalog and one organisation
+    (bousai): (the CLI's --config arguments, the catalog acting as the site)."""
+    monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
+    url = fresh_sqlite_url(sqlite_template, tmp_path / "db")
+    (tmp_path / "kokai.toml").write_text(
+        f'[city]\nname = "テスト市"\ncode = "999990"\n\n[catalog]\ndatabase_url = "{url}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "kokai.toml")
+    catalog = LocalCatalog(config).as_site()
+    catalog.action.organization_create(name="bousai", title="防災課")
+    yield ["--config", str(tmp_path / "kokai.toml")], catalog
+    dispose_engine(config)

@@ -10,10 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 import kokai.catalog.actions.publish_log as publish_log_actions
-from kokai.catalog.client import LocalCatalog
-from kokai.catalog.db import dispose_engine
 from kokai.cli import main
-from kokai.config import load_config
 from kokai.publish.freshness import (
     GTFS_EXPIRED,
     GTFS_EXPIRING,
@@ -27,7 +24,6 @@ from kokai.publish.freshness import (
     status_exit_code,
 )
 from kokai.vocab.frequency import UPDATE_FREQUENCIES
-from tests.conftest import fresh_sqlite_url
 
 NOW = datetime(2026, 6, 15, 3, 0, 0)  # naive UTC; 2026-06-15 12:00 in Japan
 
@@ -218,19 +214,6 @@ def test_text_output_labels_every_alert():
 # ------------------------------------------------------------------ `kokai status` on a catalog
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch, sqlite_template):
-    monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "db")
-    (tmp_path / "kokai.toml").write_text(
-        f'[city]\nname = "テスト市"\ncode = "999990"\n\n[catalog]\ndatabase_url = "{url}"\n',
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "kokai.toml")
-    catalog = LocalCatalog(config).as_site()
-    catalog.action.organization_create(name="bousai", title="防災課")
-    yield ["--config", str(tmp_path / "kokai.toml"), "status"], catalog
-    dispose_engine(config)
 
 
 def create(catalog, name: str, frequency: str, resources: list | None = None, **fields) -> dict:
@@ -247,13 +230,13 @@ def today_in_japan() -> date:
 
 
 def status(capsys, args: list[str], day: date) -> tuple[int, dict]:
-    code = main([*args, "--date", day.isoformat(), "--format", "json"])
+    code = main([*args, "status", "--date", day.isoformat(), "--format", "json"])
     return code, json.loads(capsys.readouterr().out)
 
 
 def test_status_on_an_empty_catalog(site, capsys):
     args, _ = site
-    assert main(args) == 0
+    assert main([*args, "status"]) == 0
     assert "✓ 対応が必要なものはありません" in capsys.readouterr().out
     code, data = status(capsys, args, today_in_japan())
     assert code == 0 and data["datasets"] == 0 and data["alerts"] == []
@@ -269,7 +252,7 @@ def test_status_overdue_exits_one(site, capsys):
     code, data = status(capsys, args, today + timedelta(days=40))
     assert code == 1
     assert [(a["kind"], a["dataset"]) for a in data["alerts"]] == [(OVERDUE, "monthly-data")]
-    assert main([*args, "--date", (today + timedelta(days=40)).isoformat()]) == 1
+    assert main([*args, "status", "--date", (today + timedelta(days=40)).isoformat()]) == 1
     out = capsys.readouterr().out
     assert "✗ [更新の遅れ]" in out and "monthly-data" in out and "whenever-data" not in out
 

@@ -9,10 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kokai.catalog.client import LocalCatalog
-from kokai.catalog.db import dispose_engine
 from kokai.cli import main
-from kokai.config import load_config
 from kokai.publish.quality import (
     KOKAI_CRITERIA,
     UDATA_CRITERIA,
@@ -25,7 +22,6 @@ from kokai.publish.quality import (
     to_json,
 )
 from kokai.vocab.frequency import UPDATE_FREQUENCIES
-from tests.conftest import fresh_sqlite_url
 
 NOW = datetime(2026, 6, 15, 3, 0, 0)  # naive UTC
 POLYGON = json.dumps(
@@ -318,20 +314,6 @@ def test_aware_and_naive_now_agree():
 # ------------------------------------------------------------------ `kokai quality`
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch, sqlite_template):
-    """A city folder with kokai.toml and its own catalog; (config args, site client)."""
-    monkeypatch.delenv("KOKAI_DATABASE_URL", raising=False)
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "db")
-    (tmp_path / "kokai.toml").write_text(
-        f'[city]\nname = "テスト市"\ncode = "999990"\n\n[catalog]\ndatabase_url = "{url}"\n',
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "kokai.toml")
-    catalog = LocalCatalog(config).as_site()
-    catalog.action.organization_create(name="bousai", title="防災課")
-    yield ["--config", str(tmp_path / "kokai.toml")], catalog
-    dispose_engine(config)
 
 
 def create(catalog, pkg: dict, quality: Quality | None) -> dict:

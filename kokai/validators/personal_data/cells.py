@@ -121,6 +121,11 @@ def number_hits(
         basis = "column"
     else:
         return None
+    return _number_hits(valid, limit, basis)
+
+
+def _number_hits(valid: pl.DataFrame, limit: int, basis: str) -> Hits:
+    """The passing numbers (`d`, masked) and their lines, the first `limit` of them."""
     kept = valid.head(limit)
     return Hits(
         total=valid.height,
@@ -141,13 +146,7 @@ def keyword_number_hits(raw: pl.Series, lines: pl.Series, limit: int) -> Hits | 
     valid = _passing(frame)
     if valid.is_empty():
         return None
-    kept = valid.head(limit)
-    return Hits(
-        total=valid.height,
-        lines=kept.get_column("line").to_list(),
-        values=[mask_number(d) for d in kept.get_column("d").to_list()],
-        basis="keyword",
-    )
+    return _number_hits(valid, limit, "keyword")
 
 
 def email_hits(raw: pl.Series, lines: pl.Series, limit: int) -> Hits | None:
