@@ -6,9 +6,9 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench postgres clean
+.PHONY: setup demo test lint bench postgres chromium clean
 
-setup: $(VENV)/.synced
+setup: $(VENV)/.synced node_modules/.installed
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -18,17 +18,25 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.to
 	$(UV) sync --frozen
 	touch $@
 
+# The site's front-end libraries (Leaflet; axe-core for the accessibility tests),
+# exactly as pinned in package-lock.json; copied into _site/ by the site build.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || \
+	  { echo "installing Node.js and npm (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund
+	touch $@
+
 # Publish the demo city (a second run says nothing changed), import a made-up
 # access log labelled DEMO for the metrics, list freshness alerts, build the
-# site when the builder exists, then serve on 127.0.0.1:8000.
+# static site (only what changed), then serve the API and the site on 127.0.0.1:8000.
 demo: setup
 	$(BIN)/kokai publish
 	$(BIN)/python datasets/_demo_access_log.py _data/demo-access-log.DEMO.log.gz
 	$(BIN)/kokai metrics import-log --demo _data/demo-access-log.DEMO.log.gz
 	$(BIN)/kokai metrics report
 	$(BIN)/kokai status || true
-	@if $(BIN)/kokai site --help >/dev/null 2>&1; then $(BIN)/kokai site build; \
-	  else echo "（公開サイトの生成はまだありません / the static site builder is not built yet）"; fi
+	$(BIN)/kokai site build
 	$(BIN)/kokai serve --host 127.0.0.1 --port 8000
 
 # PostgreSQL server binaries for the catalog tests (the tests start a throwaway cluster).
@@ -37,10 +45,17 @@ postgres:
 	  { echo "installing PostgreSQL server (Debian package)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# Headless Chromium for the real-browser tests (Playwright drives Debian's build; it
+# cannot download its own here), with a Japanese font so pages render as people see them.
+chromium:
+	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || \
+	  { echo "installing Chromium and IPA fonts (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; }
+
 lint: setup
 	$(BIN)/ruff check kokai tests bench
 
-test: setup postgres lint
+test: setup postgres chromium lint
 	$(BIN)/pytest
 
 bench: setup
@@ -48,6 +63,7 @@ bench: setup
 	$(BIN)/python bench/gtfs_validate.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/site_build.py
 
 clean:
-	rm -rf $(VENV) .tools _data _site .pytest_cache
+	rm -rf $(VENV) .tools _data _site _site.state .pytest_cache node_modules

@@ -134,7 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", nargs="?", help="データセット名 (default: すべて)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = sub.add_parser("serve", help="カタログ (CKAN 互換 API) を起動する")
+    site = sub.add_parser("site", help="公開サイト（静的サイト）").add_subparsers(
+        dest="site_command", required=True, parser_class=_Parser
+    )
+    p = site.add_parser("build", help="カタログから公開サイトを作る（変わったページだけ書き直す）")
+    p.add_argument("--out", type=Path, help="出力先のフォルダ (default: kokai.toml の [site] dir、_site)")
+    p.add_argument("--base-url", help="サイトを置く URL (default: kokai.toml の [site] url)。例: https://example.jp/opendata")
+    p.add_argument("--full", action="store_true", help="前回の結果を使わずにすべて作り直す")
+    p.add_argument("--date", type=_iso_date, help="今日の日付として使う日 (default: today)")
+
+    p = sub.add_parser("serve", help="カタログ (CKAN 互換 API) と作成済みの公開サイトを配信する")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
 
@@ -389,6 +398,16 @@ def cmd_quality(args, config) -> int:
     return EXIT_OK
 
 
+def cmd_site(args, config) -> int:
+    from kokai.site.build import SiteBuilder, iter_report_lines
+
+    out = args.out if args.out is not None else config.site_dir
+    builder = SiteBuilder(config, out, base_url=args.base_url, today=args.date)
+    for line in iter_report_lines(builder.build(full=args.full)):
+        print(line)
+    return EXIT_OK
+
+
 def cmd_serve(args, config) -> int:
     from kokai.web.server import serve
 
@@ -397,6 +416,8 @@ def cmd_serve(args, config) -> int:
     print(f"データセットの一覧 / datasets:   {base}/api/3/action/package_search?rows=20")
     print(f"DCAT カタログ / DCAT catalog:    {base}/catalog.jsonld")
     print(f"API の説明 / API docs:           {base}/docs")
+    if (config.site_dir / "index.html").exists():
+        print(f"公開サイト / public site:        {base}/")
     print("止めるには Ctrl+C / press Ctrl+C to stop", flush=True)
     serve(config, host=args.host, port=args.port)
     return EXIT_OK
@@ -710,6 +731,7 @@ COMMANDS = {
     "rollback": cmd_rollback,
     "status": cmd_status,
     "quality": cmd_quality,
+    "site": cmd_site,
     "serve": cmd_serve,
     "user": cmd_user,
     "token": cmd_token,

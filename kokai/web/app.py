@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.routing import Route
+from starlette.staticfiles import StaticFiles
 
 from kokai.catalog import auth
 from kokai.catalog.actions import (
@@ -408,7 +410,16 @@ def create_app(config: Config) -> FastAPI:
 
     app.include_router(downloads.router)
     app.include_router(dcat_routes.router)
+    mount_site(app, config.site_dir)
     return app
+
+
+def mount_site(app: FastAPI, site_dir: pathlib.Path) -> None:
+    """Serve the built static site (`kokai site build`) at / for the demo, after
+    every API route so that none of them is shadowed. Production serves _site/
+    from any web server or CDN instead."""
+    if site_dir.is_dir():
+        app.mount("/", StaticFiles(directory=site_dir, html=True), name="site")
 
 
 def create_default_app() -> FastAPI:

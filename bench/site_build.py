@@ -1,0 +1,167 @@
+"""Benchmark: `kokai site build` for 10,000 generated datasets.
+
+Fills a catalog in a temporary folder through the catalog's actions (10,000
+datasets in 8 organisations, each with a small CSV of facilities with
+coordinates, uploaded to storage, and generated Japanese titles, tags and
+descriptions), then prints:
+  - the full build (median of --runs, each into an empty folder);
+  - the rebuild with nothing changed (median of --runs);
+  - the rebuild after one dataset changed (median of --runs, a different
+    dataset and a different change each time);
+  - the site's total size and file count, the search index's size, and the
+    bytes a browser fetches for typical queries (meta.json, the shards the
+    query's words live in and the first page of results' doc chunks).
+Targets (issue 9): full ≤ 20 s, one-dataset rebuild ≤ 0.5 s, typical query ≤ 300 kB.
+
+    .venv/bin/python bench/site_build.py [--datasets 10000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kokai.catalog.client import LocalCatalog  # noqa: E402
+from kokai.config import load_config  # noqa: E402
+from kokai.site.build import SiteBuilder  # noqa: E402
+from kokai.site.search_index import query_transfer  # noqa: E402
+
+TODAY = date(2026, 11, 27)
+ORGS = ["bousai", "kikaku", "shimin", "kodomo", "kaigo", "kyoiku", "doboku", "kanko"]
+TOPICS = [
+    ("指定避難所一覧", ["防災", "避難所"]), ("指定緊急避難場所一覧", ["防災", "避難場所"]),
+    ("AED設置箇所一覧", ["医療", "AED"]), ("公共施設一覧", ["公共施設"]),
+    ("地域・年齢別人口", ["人口", "統計"]), ("コミュニティバス停留所一覧", ["交通", "バス"]),
+    ("子育て施設一覧", ["子育て"]), ("介護サービス事業所一覧", ["介護", "福祉"]),
+    ("図書館一覧", ["図書館", "教育"]), ("公衆トイレ一覧", ["観光", "トイレ"]),
+    ("文化財一覧", ["文化財", "観光"]), ("観光施設一覧", ["観光"]),
+    ("ごみ収集日", ["ごみ", "くらし"]), ("医療機関一覧", ["医療"]),
+]  # fmt: skip
+AREAS = ["本町", "港町", "浜町", "栄町", "西町", "緑が丘", "大塚", "川原町", "新田", "桜台"]
+CSV_HEADER = "名称,住所,緯度,経度,電話番号\r\n"
+
+
+def small_csv(rng: random.Random, rows: int = 30) -> bytes:
+    lines = [CSV_HEADER]
+    for i in range(rows):
+        area = rng.choice(AREAS)
+        lines.append(
+            f"{area}第{i + 1}施設,潮見市{area}{rng.randint(1, 999)},"
+            f"{34.67 + rng.random() * 0.08:.6f},{137.89 + rng.random() * 0.14:.6f},"
+            f"053-43{rng.randint(0, 9)}-{rng.randint(0, 9999):04d}\r\n"
+        )
+    return "".join(lines).encode("utf-8")
+
+
+def fill_catalog(root: Path, datasets: int) -> LocalCatalog:
+    (root / "kokai.toml").write_text(
+        '[city]\nname = "潮見市"\ncode = "229997"\n[site]\nurl = "http://127.0.0.1:8000"\n', "utf-8"
+    )
+    catalog = LocalCatalog(load_config(root / "kokai.toml")).as_site()
+    for org in ORGS:
+        catalog.action.organization_create(name=f"shiomi-{org}", title=f"潮見市 {org} 課")
+    rng = random.Random(9)
+    batch = 500
+    for start in range(0, datasets, batch):
+        with catalog.transaction() as tx:
+            for i in range(start, min(start + batch, datasets)):
+                title, tags = rng.choice(TOPICS)
+                area = rng.choice(AREAS)
+                package = tx.action.package_create(
+                    name=f"dataset-{i:05d}",
+                    title=f"{area}の{title}（{2015 + i % 11}年度 第{i}版）",
+                    notes=(
+                        f"潮見市{area}地区の{title}です。{rng.choice(AREAS)}と{rng.choice(AREAS)}の"
+                        "情報を含みます。毎年4月に更新します。利用するときは出典を表示してください。"
+                    ),
+                    owner_org=f"shiomi-{rng.choice(ORGS)}",
+                    license_id=rng.choice(["cc-by-4.0", "cc-by-4.0", "odc-pddl", "cc-zero"]),
+                    tags=[{"name": t} for t in tags + [area]],
+                    extras=[{"key": "update_frequency", "value": "毎年"}],
+                )
+                tx.action.resource_create(
+                    package_id=package["id"],
+                    name=f"data-{i:05d}",
+                    format="CSV",
+                    upload=("data.csv", io.BytesIO(small_csv(rng))),
+                )
+    return catalog
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kokai-site-bench-"))
+    try:
+        started = time.perf_counter()
+        catalog = fill_catalog(work, args.datasets)
+        print(f"catalog: {args.datasets:,} datasets filled in {time.perf_counter() - started:.1f} s")
+        config = load_config(work / "kokai.toml")
+        out = work / "_site"
+
+        def builder() -> SiteBuilder:
+            return SiteBuilder(config, out, today=TODAY)
+
+        full = []
+        for _ in range(args.runs):
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(out.with_name("_site.state"), ignore_errors=True)
+            full.append(timed(lambda: builder().build(full=True)))
+        unchanged = [timed(lambda: builder().build()) for _ in range(args.runs)]
+        one = []
+        written = []
+        for run in range(args.runs):
+            name = f"dataset-{(run * 997) % args.datasets:05d}"
+            catalog.action.package_patch(id=name, title=f"変更した題名 {run} 避難所")
+            report = None
+
+            def rebuild() -> None:
+                nonlocal report
+                report = builder().build()
+
+            one.append(timed(rebuild))
+            written.append(len(report.written))
+        size, count = folder_size(out)
+        search_size, search_count = folder_size(out / "search")
+        print(f"full build:            median {statistics.median(full):6.2f} s of {full}")
+        print(f"rebuild, no change:    median {statistics.median(unchanged):6.2f} s")
+        print(f"rebuild, one changed:  median {statistics.median(one):6.2f} s "
+              f"(files written per run: {written})")  # fmt: skip
+        print(f"site: {size / 1e6:.1f} MB in {count:,} files; search index "
+              f"{search_size / 1e6:.1f} MB in {search_count:,} files")  # fmt: skip
+        for query in ("避難", "バス", "人口 統計", "AED", "緑が丘 図書館"):
+            transfer = query_transfer(out, query)
+            print(f"query {query!r}: {transfer['bytes'] / 1000:.0f} kB in {transfer['files']} files, "
+                  f"{transfer['hits']:,} hits")  # fmt: skip
+        print(json.dumps({"targets": {"full_s": 20, "one_changed_s": 0.5, "query_kB": 300}}))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""`kokai site build`: the static site from the catalog, rebuilt incrementally.
+
+The build reads which public datasets exist and when each last changed (one
+cheap search), shows in full only the datasets that changed since the last
+build, and keeps a summary of the others in its state. Every output is a unit
+(kokai/site/output.py) keyed by its inputs, so publishing one dataset rewrites
+its own pages, the list pages it sits on, the home page, the search shards its
+words live in, and the catalog-wide files (data.json, catalog.jsonld, the Atom
+feed and the sitemap)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kokai.catalog.client import LocalCatalog
+from kokai.config import Config
+from kokai.errors import KokaiError
+from kokai.site import assets, pages
+from kokai.site.catalog_reader import CatalogReader
+from kokai.site.output import SiteOutput, Unit, key_of
+from kokai.site.render import STATIC, SiteInfo, SiteRenderer, static_fingerprint
+from kokai.site.search_index import SearchIndex
+from kokai.site.summary import dataset_summary
+
+# Bump when the pages' shape changes: the next build is then a full one.
+BUILD_VERSION = 1
+STATE_NAME = "state.json"
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    datasets: int
+    changed: list[str]
+    removed: list[str]
+    full: bool
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    units_built: int = 0
+    units_skipped: int = 0
+    seconds: float = 0.0
+
+
+def default_state_dir(out_dir: Path) -> Path:
+    """Beside the output (`_site` → `_site.state`), so that nothing private-looking
+    is uploaded with the site."""
+    return out_dir.with_name(out_dir.name + ".state")
+
+
+def site_info(config: Config, base_url: str | None, today: date | None) -> SiteInfo:
+    base = (base_url or config.site_url).rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise KokaiError(
+            f"--base-url は http:// または https:// で始まる URL にしてください: {base_url!r}\n"
+            f"--base-url must be an absolute http(s) URL: {base_url!r}"
+        )
+    city = config.city_name or "kokai"
+    return SiteInfo(
+        title=f"{city}オープンデータ",
+        city_name=city,
+        city_code=config.city_code,
+        base_url=base,
+        api_url=config.site_url.rstrip("/"),
+        today=today or date.today(),
+    )
+
+
+class SiteBuilder:
+    def __init__(
+        self,
+        config: Config,
+        out_dir: Path,
+        *,
+        base_url: str | None = None,
+        today: date | None = None,
+        state_dir: Path | None = None,
+        catalog: LocalCatalog | None = None,
+    ):
+        self.config = config
+        self.out_dir = out_dir.resolve()
+        self.state_dir = (state_dir or default_state_dir(self.out_dir)).resolve()
+        self.site = site_info(config, base_url, today)
+        self.reader = CatalogReader(catalog or LocalCatalog(config))
+
+    # ------------------------------------------------------------------ state
+
+    def _load_state(self, fingerprint: str) -> dict | None:
+        try:
+            state = json.loads((self.state_dir / STATE_NAME).read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        same = (
+            state.get("version") == BUILD_VERSION
+            and state.get("base_url") == self.site.base_url
+            and state.get("api_url") == self.site.api_url
+            and state.get("static") == fingerprint
+            and state.get("out_dir") == str(self.out_dir)
+        )
+        return state if same else None
+
+    def _save_state(self, state: dict) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        target = self.state_dir / STATE_NAME
+        temporary = target.with_name(f".{STATE_NAME}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        os.replace(temporary, target)
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, full: bool = False) -> BuildReport:
+        started = time.perf_counter()
+        vendor = assets.vendor_versions()
+        fingerprint = key_of(static_fingerprint(), vendor)
+        state = None if full else self._load_state(fingerprint)
+        full = state is None
+        if state is None:
+            state = {"datasets": {}, "units": {}}
+        renderer = SiteRenderer(self.site, static_version=fingerprint[:10])
+
+        modified = self.reader.modified_index()
+        known: dict[str, dict] = state["datasets"]
+        changed = sorted(n for n, m in modified.items() if known.get(n, {}).get("modified") != m)
+        removed = sorted(n for n in known if n not in modified)
+        for name in removed:
+            del known[name]
+        packages = {p["name"]: p for p in self.reader.packages(changed)}
+        for name, package in packages.items():
+            known[name] = {"modified": modified[name], "summary": dataset_summary(package)}
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        assets.copy_vendor_assets(self.out_dir)
+        output = SiteOutput(self.out_dir, state["units"])
+        output.run(Unit("static", fingerprint, lambda: static_files()))
+
+        context = pages.BuildContext(
+            site=self.site,
+            renderer=renderer,
+            reader=self.reader,
+            summaries=sorted((d["summary"] for d in known.values()), key=_title_order),
+            packages=packages,
+            state_dir=self.state_dir,
+        )
+        for unit in pages.units(context):
+            output.run(unit)
+        search = SearchIndex(self.out_dir, self.state_dir / "search")
+        if full:
+            search.build(pages.search_docs(context.summaries))
+        else:
+            by_name = {s["name"]: s for s in context.summaries}
+            rewritten = search.update(
+                pages.search_docs(by_name[n] for n in changed), removed
+            )
+            output.log.written.extend(sorted(rewritten))
+        output.run(pages.sitemap_unit(context, output.current_paths()))
+        output.finish()
+
+        state.update(
+            version=BUILD_VERSION,
+            base_url=self.site.base_url,
+            api_url=self.site.api_url,
+            static=fingerprint,
+            out_dir=str(self.out_dir),
+        )
+        self._save_state(state)
+        return BuildReport(
+            out_dir=self.out_dir,
+            datasets=len(known),
+            changed=changed,
+            removed=removed,
+            full=full,
+            written=output.log.written,
+            deleted=output.log.removed,
+            units_built=output.log.units_built,
+            units_skipped=output.log.units_skipped,
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _title_order(summary: dict) -> tuple[str, str]:
+    return (summary["title"], summary["name"])
+
+
+def static_files() -> dict[str, bytes]:
+    """kokai/site/static/ as the site's static/ folder."""
+    return {
+        "static/" + path.relative_to(STATIC).as_posix(): path.read_bytes()
+        for path in sorted(STATIC.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def iter_report_lines(report: BuildReport) -> Iterator[str]:
+    kind = "すべて" if report.full else "変わったところだけ"
+    yield (
+        f"公開サイトを作りました（{kind}）: {report.out_dir} "
+        f"（データセット {report.datasets:,} 件、変更 {len(report.changed):,} 件、"
+        f"削除 {len(report.removed):,} 件、書き込んだファイル {len(report.written):,}、"
+        f"{report.seconds:.2f} 秒）"
+    )
+    yield (
+        f"Site built ({'full' if report.full else 'incremental'}): {report.datasets:,} datasets, "
+        f"{len(report.changed):,} changed, {len(report.removed):,} removed, "
+        f"{len(report.written):,} files written, {len(report.deleted):,} deleted, "
+        f"{report.seconds:.2f} s"
+    )

@@ -1,0 +1,109 @@
+"""Writing the built site: units of output, each rebuilt only when its inputs
+changed, and a state that remembers what each unit wrote.
+
+A unit is a key (a hash of everything its output depends on) and a function
+that produces its files. When the key equals the one in the state and the
+files are still there, the function is not called at all; otherwise the files
+it produces are written when their bytes differ, and files it no longer
+produces are removed. That is what makes a one-dataset change cheap."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Files = dict[str, bytes]
+
+
+@dataclass
+class Unit:
+    id: str
+    key: str
+    produce: Callable[[], Files]
+
+
+def key_of(*parts: Any) -> str:
+    """A stable hash of JSON-able inputs."""
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class WriteLog:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    units_built: int = 0
+    units_skipped: int = 0
+
+
+class SiteOutput:
+    """The output folder and the units' record of what they wrote."""
+
+    def __init__(self, out_dir: Path, units_state: dict[str, dict]):
+        self.out_dir = out_dir
+        self.state = units_state  # unit id → {"key": ..., "paths": [...]}
+        self.log = WriteLog()
+        self._seen: set[str] = set()
+
+    def run(self, unit: Unit) -> None:
+        self._seen.add(unit.id)
+        previous = self.state.get(unit.id)
+        if (
+            previous is not None
+            and previous["key"] == unit.key
+            and all((self.out_dir / p).exists() for p in previous["paths"])
+        ):
+            self.log.units_skipped += 1
+            return
+        files = unit.produce()
+        for path, content in files.items():
+            self.write(path, content)
+        for path in (previous or {}).get("paths", []):
+            if path not in files:
+                self.remove(path)
+        self.state[unit.id] = {"key": unit.key, "paths": sorted(files)}
+        self.log.units_built += 1
+
+    def finish(self) -> None:
+        """Remove what units that no longer exist (deleted datasets) had written."""
+        for unit_id in [u for u in self.state if u not in self._seen]:
+            for path in self.state.pop(unit_id)["paths"]:
+                self.remove(path)
+
+    def current_paths(self) -> list[str]:
+        """The files of the units this build has run (not those of deleted datasets)."""
+        return sorted(p for u in self._seen if u in self.state for p in self.state[u]["paths"])
+
+    def write(self, path: str, content: bytes) -> None:
+        target = self._target(path)
+        try:
+            if target.stat().st_size == len(content) and target.read_bytes() == content:
+                return
+        except FileNotFoundError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, target)  # a reader never sees half a page
+        self.log.written.append(path)
+
+    def remove(self, path: str) -> None:
+        target = self._target(path)
+        if target.exists():
+            target.unlink()
+            self.log.removed.append(path)
+            parent = target.parent
+            while parent != self.out_dir and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def _target(self, path: str) -> Path:
+        target = (self.out_dir / path).resolve()
+        if not target.is_relative_to(self.out_dir.resolve()):
+            raise ValueError(f"path outside the site: {path!r}")
+        return target

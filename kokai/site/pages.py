@@ -1,0 +1,396 @@
+"""The site's outputs as units (kokai/site/output.py): which pages exist, what
+each depends on (its key), and how it is rendered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kokai.site import listing, machine_files
+from kokai.site.catalog_reader import CatalogReader
+from kokai.site.dataset_page import dataset_files
+from kokai.site.gtfs_pages import gtfs_site
+from kokai.site.metrics_page import metrics_page
+from kokai.site.output import Files, Unit, key_of
+from kokai.site.render import SiteInfo, SiteRenderer
+from kokai.site.search_index import SearchDoc
+from kokai.site.summary import is_overdue, newest_first
+from kokai.vocab.gtfs import feed_resource
+
+HOME_LISTS = 8  # datasets in each list of the home page
+FEED_LIMIT = 8 * 1024 * 1024 * 64  # bytes of a GTFS feed read for its pages (512 MiB)
+
+
+@dataclass
+class BuildContext:
+    site: SiteInfo
+    renderer: SiteRenderer
+    reader: CatalogReader
+    summaries: list[dict]  # every public dataset, in title order
+    packages: dict[str, dict]  # full dicts of the datasets shown in this build
+    state_dir: Path
+    _shown: dict[str, dict] = field(default_factory=dict)
+
+    def package(self, name: str) -> dict:
+        """The full package dict, shown now only when this build needs it."""
+        if name not in self.packages:
+            self.packages[name] = next(self.reader.packages([name]))
+        return self.packages[name]
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        return self.reader.metrics()
+
+    @cached_property
+    def downloads(self) -> dict[str, int]:
+        """Downloads per dataset over the metrics report's period (12 months)."""
+        return {d["name"]: d["total"] for d in self.metrics["downloads"]["by_dataset"]}
+
+    @cached_property
+    def reuses(self) -> list[dict]:
+        return self.reader.reuses()
+
+    @cached_property
+    def reuses_by_dataset(self) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = defaultdict(list)
+        for reuse in self.reuses:
+            for dataset in reuse["datasets"]:
+                out[dataset["name"]].append(reuse)
+        return out
+
+    @cached_property
+    def organizations(self) -> list[dict]:
+        return self.reader.organizations()
+
+
+def units(ctx: BuildContext) -> Iterator[Unit]:
+    yield from dataset_units(ctx)
+    yield from list_units(ctx)
+    yield home_unit(ctx)
+    yield from organization_units(ctx)
+    yield reuses_unit(ctx)
+    yield metrics_unit(ctx)
+    yield from fixed_page_units(ctx)
+    yield machine_files_unit(ctx)
+
+
+# ------------------------------------------------------------------ datasets
+
+
+def dataset_units(ctx: BuildContext) -> Iterator[Unit]:
+    today = ctx.site.today.isoformat()
+    for summary in ctx.summaries:
+        name = summary["name"]
+        reuses = [r["id"] for r in ctx.reuses_by_dataset.get(name, [])]
+        gtfs = "GTFS" in summary["formats"]
+        key = key_of(
+            summary["modified"],
+            ctx.downloads.get(name, 0),
+            reuses,
+            is_overdue(summary["due"], ctx.site.today),
+            today if gtfs else None,  # days to the feed's expiry
+        )
+        yield Unit(f"dataset:{name}", key, lambda name=name: _dataset_files(ctx, name))
+
+
+def _dataset_files(ctx: BuildContext, name: str) -> Files:
+    package = ctx.package(name)
+    gtfs = None
+    resource = feed_resource(package)
+    files: Files = {}
+    if resource is not None:
+        feed = ctx.reader.read_file(resource, FEED_LIMIT)
+        if feed is not None:
+            gtfs = gtfs_site(ctx.renderer, package, resource, feed, f"dataset/{name}/")
+            files.update(gtfs.pages)
+    files.update(
+        dataset_files(
+            ctx.renderer,
+            package,
+            reader=ctx.reader,
+            downloads=ctx.downloads.get(name, 0),
+            reuses=ctx.reuses_by_dataset.get(name, []),
+            gtfs_summary=gtfs.summary if gtfs else None,
+        )
+    )
+    return files
+
+
+# ------------------------------------------------------------------ lists
+
+
+def _list_item(summary: dict) -> dict:
+    """What a list shows of a dataset (also its part of the list page's key)."""
+    keys = ("name", "title", "snippet", "organization_title", "formats", "modified", "due")
+    return {k: summary[k] for k in keys}
+
+
+def list_units(ctx: BuildContext) -> Iterator[Unit]:
+    facets = listing.facet_index(ctx.summaries)
+    facet_key = key_of({f: [(v.value, v.count) for v in vs[:20]] for f, vs in facets.items()})
+    yield from _paged_list(ctx, "datasets/", "データセット一覧", ctx.summaries, facets, facet_key)
+    members = listing.members(ctx.summaries)
+    for facet, values in facets.items():
+        label = listing.FACETS[facet][1]
+        folder = f"datasets/{listing.FACETS[facet][2]}/"
+        index_key = key_of([(v.value, v.label, v.count) for v in values])
+        yield Unit(
+            f"facets:{facet}",
+            index_key,
+            lambda facet=facet, values=values, label=label, folder=folder: {
+                folder + "index.html": ctx.renderer.page(
+                    "facet_values.html",
+                    facet=facet,
+                    label=label,
+                    values=values,
+                    breadcrumbs=[("データセット", "datasets/"), (label, folder)],
+                )
+            },
+        )
+        for value in values:
+            title = f"{label}：{value.label}"
+            yield from _paged_list(ctx, value.path, title, members[(facet, value.value)], None, "",
+                                   crumb=(label, folder))  # fmt: skip
+
+
+def _paged_list(
+    ctx: BuildContext,
+    folder: str,
+    title: str,
+    summaries: list[dict],
+    facets: dict | None,
+    facet_key: str,
+    crumb: tuple[str, str] | None = None,
+) -> Iterator[Unit]:
+    chunks = listing.pages_of(summaries)
+    total = len(summaries)
+    for number, chunk in enumerate(chunks, start=1):
+        items = [_list_item(s) for s in chunk]
+        path = listing.page_path(folder, number)
+        key = key_of(items, number, len(chunks), total, facet_key if number == 1 else "",
+                     ctx.site.today.isoformat() if any(i["due"] for i in items) else "")  # fmt: skip
+        crumbs = [("データセット", "datasets/")]
+        if crumb:
+            crumbs.append(crumb)
+        if folder != "datasets/":
+            crumbs.append((title.split("：", 1)[-1], folder))
+
+        def produce(items=items, number=number, path=path, crumbs=crumbs) -> Files:
+            return {
+                path + "index.html": ctx.renderer.page(
+                    "dataset_list.html",
+                    title=title,
+                    items=items,
+                    total=total,
+                    number=number,
+                    pages=len(chunks),
+                    folder=folder,
+                    facets=facets if number == 1 else None,
+                    is_main_list=folder == "datasets/",
+                    breadcrumbs=crumbs,
+                    page_path=listing.page_path,
+                )
+            }
+
+        yield Unit(f"list:{path}", key, produce)
+
+
+def home_unit(ctx: BuildContext) -> Unit:
+    newest = [_list_item(s) for s in newest_first(ctx.summaries)[:HOME_LISTS]]
+    by_name = {s["name"]: s for s in ctx.summaries}
+    popular_names = sorted(
+        (n for n in ctx.downloads if n in by_name and ctx.downloads[n] > 0),
+        key=lambda n: (-ctx.downloads[n], n),
+    )[:HOME_LISTS]
+    popular = [{**_list_item(by_name[n]), "downloads": ctx.downloads[n]} for n in popular_names]
+    facets = listing.facet_index(ctx.summaries)
+    organizations = facets["organization"]
+    tags = facets["tags"][:30]
+    key = key_of(newest, popular, [(o.value, o.count) for o in organizations],
+                 [(t.value, t.count) for t in tags], len(ctx.summaries))  # fmt: skip
+    return Unit(
+        "home",
+        key,
+        lambda: {
+            "index.html": ctx.renderer.page(
+                "home.html",
+                newest=newest,
+                popular=popular,
+                organizations=organizations,
+                tags=tags,
+                count=len(ctx.summaries),
+            )
+        },
+    )
+
+
+def organization_units(ctx: BuildContext) -> Iterator[Unit]:
+    counts: dict[str, int] = defaultdict(int)
+    for summary in ctx.summaries:
+        counts[summary["organization"]] += 1
+    orgs = [
+        {"name": o["name"], "title": o.get("title") or o["name"],
+         "description": o.get("description") or "", "count": counts.get(o["name"], 0)}
+        for o in ctx.organizations
+    ]  # fmt: skip
+    yield Unit(
+        "organizations",
+        key_of(orgs),
+        lambda: {
+            "organizations/index.html": ctx.renderer.page(
+                "organizations.html", organizations=orgs, breadcrumbs=[("組織", "organizations/")]
+            )
+        },
+    )
+    members = listing.members(ctx.summaries)
+    for org in orgs:
+        items = [_list_item(s) for s in members.get(("organization", org["name"]), [])]
+        path = f"organization/{listing.slug(org['name'])}/index.html"
+        yield Unit(
+            f"organization:{org['name']}",
+            key_of(org, items),
+            lambda org=org, items=items, path=path: {
+                path: ctx.renderer.page(
+                    "organization.html",
+                    org=org,
+                    items=items,
+                    breadcrumbs=[("組織", "organizations/"), (org["title"], path)],
+                )
+            },
+        )
+
+
+def reuses_unit(ctx: BuildContext) -> Unit:
+    reuses = ctx.reuses
+    return Unit(
+        "reuses",
+        key_of(reuses),
+        lambda: {
+            "reuses/index.html": ctx.renderer.page(
+                "reuses.html", reuses=reuses, breadcrumbs=[("活用事例", "reuses/")]
+            )
+        },
+    )
+
+
+def metrics_unit(ctx: BuildContext) -> Unit:
+    report = {k: v for k, v in ctx.metrics.items() if k != "generated"}
+    return Unit(
+        "metrics",
+        key_of(report),
+        lambda: {"metrics/index.html": metrics_page(ctx.renderer, ctx.metrics)},
+    )
+
+
+def fixed_page_units(ctx: BuildContext) -> Iterator[Unit]:
+    for folder, template, label in (
+        ("accessibility/", "accessibility.html", "アクセシビリティ方針"),
+        ("api/", "api.html", "API・機械判読できる目録"),
+    ):
+        yield Unit(
+            f"page:{folder}",
+            key_of(template, ctx.site.today.year),
+            lambda folder=folder, template=template, label=label: {
+                folder + "index.html": ctx.renderer.page(template, breadcrumbs=[(label, folder)])
+            },
+        )
+
+
+# ------------------------------------------------------------------ machine-readable files
+
+
+def machine_files_unit(ctx: BuildContext) -> Unit:
+    key = key_of([(s["name"], s["modified"]) for s in ctx.summaries])
+    return Unit("machine", key, lambda: _machine_files(ctx))
+
+
+def _machine_files(ctx: BuildContext) -> Files:
+    fragments = FragmentStore(ctx.state_dir / "fragments.tsv")
+    wanted = {s["name"]: s["modified"] for s in ctx.summaries}
+    for name, modified in wanted.items():
+        if fragments.modified(name) != modified:
+            package = ctx.package(name)
+            fragments.put(
+                name,
+                modified,
+                pod=machine_files.encode_fragment(machine_files.pod_dataset(package, ctx.site)),
+                dcat=machine_files.encode_fragment(machine_files.dcat_dataset(package, ctx.site)),
+            )
+    fragments.keep(wanted)
+    fragments.save()
+    newest = [ctx.package(s["name"]) for s in newest_first(ctx.summaries)[:50]]
+    latest = newest[0]["metadata_modified"] if newest else None
+    return {
+        "data.json": machine_files.data_json(fragments.all("pod"), ctx.site),
+        "catalog.jsonld": machine_files.dcat_catalog(fragments.all("dcat"), ctx.site, modified=latest),
+        "feed.atom": machine_files.atom_feed(newest, ctx.site),
+        "robots.txt": machine_files.robots_txt(ctx.site),
+    }
+
+
+def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:
+    pages = sorted(p[: -len("index.html")] for p in paths if p.endswith("index.html"))
+    modified = {f"dataset/{s['name']}/": s["modified"][:10] for s in ctx.summaries}
+    urls = [(p, modified.get(p)) for p in pages]
+    return Unit("sitemap", key_of(urls), lambda: machine_files.sitemap(urls, ctx.site))
+
+
+class FragmentStore:
+    """Per-dataset pieces of the catalog-wide files, kept as encoded JSON so that
+    one changed dataset means neither mapping nor parsing every other one again.
+    One line per dataset: name, modified, then the parts, tab-separated (compact
+    JSON has no raw tab or newline)."""
+
+    PARTS = ("pod", "dcat")
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows: dict[str, list[bytes]] = {}
+        if path.exists():
+            for line in path.read_bytes().splitlines():
+                fields = line.split(b"\t")
+                self.rows[fields[0].decode("utf-8")] = fields[1:]
+
+    def modified(self, name: str) -> str | None:
+        row = self.rows.get(name)
+        return row[0].decode("utf-8") if row else None
+
+    def put(self, name: str, modified: str, **parts: bytes) -> None:
+        self.rows[name] = [modified.encode("utf-8"), *(parts[p] for p in self.PARTS)]
+
+    def keep(self, names: Iterable[str]) -> None:
+        wanted = set(names)
+        self.rows = {n: r for n, r in self.rows.items() if n in wanted}
+
+    def all(self, part: str) -> list[bytes]:
+        index = 1 + self.PARTS.index(part)
+        return [self.rows[n][index] for n in sorted(self.rows)]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lines = (b"\t".join([n.encode("utf-8"), *self.rows[n]]) for n in sorted(self.rows))
+        self.path.write_bytes(b"\n".join(lines) + b"\n")
+
+
+# ------------------------------------------------------------------ search
+
+
+def search_docs(summaries: Iterable[dict]) -> Iterator[SearchDoc]:
+    for s in summaries:
+        yield SearchDoc(
+            name=s["name"],
+            title=s["title"],
+            notes=s["notes"],
+            organization=s["organization"],
+            organization_title=s["organization_title"],
+            tags=tuple(s["tags"]),
+            formats=tuple(s["formats"]),
+            license_id=s["license_id"],
+            license_title=s["license_title"],
+            modified=s["modified"][:10],
+            path=f"dataset/{s['name']}/",
+        )

@@ -1,0 +1,88 @@
+"""A dataset's summary: the little the lists, facets, home page and search need
+of it. Kept in the build state so that one changed dataset does not mean
+reading every other one again."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+SNIPPET = 160  # characters of the description shown in lists
+
+
+def extras_of(package: dict) -> dict[str, str]:
+    return {e["key"]: e["value"] for e in package.get("extras") or []}
+
+
+def quality_of(package: dict) -> dict[str, Any]:
+    raw = extras_of(package).get("kokai_quality")
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+
+
+def update_due(quality: dict) -> str | None:
+    """The date (ISO) the dataset is due for an update by its frequency, from the
+    quality criterion computed at publish time; None without a schedule."""
+    for criterion in quality.get("criteria") or []:
+        if criterion.get("code") == "update_fulfilled_in_time":
+            due = (criterion.get("details") or {}).get("due")
+            return str(due)[:10] if due else None
+    return None
+
+
+def is_overdue(due: str | None, today: date) -> bool:
+    return bool(due) and date.fromisoformat(due) < today
+
+
+def formats_of(package: dict) -> list[str]:
+    seen: list[str] = []
+    for resource in package.get("resources") or []:
+        fmt = (resource.get("format") or "").strip().upper()
+        if fmt and fmt not in seen:
+            seen.append(fmt)
+    return seen
+
+
+def dataset_summary(package: dict) -> dict[str, Any]:
+    organization = package.get("organization") or {}
+    extras = extras_of(package)
+    quality = quality_of(package)
+    notes = " ".join((package.get("notes") or "").split())
+    return {
+        "name": package["name"],
+        "id": package["id"],
+        "title": package.get("title") or package["name"],
+        "notes": notes[:2000],
+        "snippet": notes[:SNIPPET] + ("…" if len(notes) > SNIPPET else ""),
+        "organization": organization.get("name") or "",
+        "organization_title": organization.get("title") or organization.get("name") or "",
+        "tags": sorted(t["name"] for t in package.get("tags") or []),
+        "formats": formats_of(package),
+        "license_id": package.get("license_id") or "",
+        "license_title": package.get("license_title") or package.get("license_id") or "",
+        "modified": package.get("metadata_modified") or "",
+        "created": package.get("metadata_created") or "",
+        "frequency": extras.get("update_frequency") or "",
+        "due": update_due(quality),
+        "quality_percent": quality.get("percent"),
+        "stars": quality.get("stars"),
+    }
+
+
+def modified_date(summary: dict) -> str:
+    return (summary.get("modified") or "")[:10]
+
+
+def sort_key(summary: dict) -> tuple[str, str]:
+    return (summary["title"], summary["name"])
+
+
+def newest_first(summaries: list[dict]) -> list[dict]:
+    return sorted(summaries, key=lambda s: (s.get("modified") or "", s["name"]), reverse=True)
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
