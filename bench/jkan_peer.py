@@ -241,7 +241,7 @@ def run_jekyll(site: Path, configs: str, env: dict, incremental: bool,
                            timeout=timeout)
     except subprocess.TimeoutExpired:
         raise SystemExit(f"jekyll build timed out after {timeout:.0f} s "
-                         f"(try fewer --datasets or a larger --timeout)")
+                         f"(try fewer --datasets or a larger --timeout)") from None
     wall = time.perf_counter() - t0
     out = r.stdout + r.stderr
     if r.returncode != 0:

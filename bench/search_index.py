@@ -160,6 +160,21 @@ def median_time(action, runs: int) -> float:
     return statistics.median(times)
 
 
+def measure_queries(root: Path, queries: list[str]) -> list[dict]:
+    """Run search.js in node on the built index under `root` (…/search/): for each
+    query, its hits, the files a browser fetches and their bytes (raw and gzipped)."""
+    result = subprocess.run(
+        ["node", "-e", NODE_QUERY, str(SEARCH_JS), str(root) + "/", json.dumps(queries)],
+        capture_output=True, text=True, check=True,
+    )
+    out = []
+    for query in json.loads(result.stdout):
+        query["bytes"] = sum((root / p).stat().st_size for p in query["files"])
+        query["gzipped"] = sum(len(gzip.compress((root / p).read_bytes())) for p in query["files"])
+        out.append(query)
+    return out
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     docs = generate(count)
@@ -188,23 +203,17 @@ def main() -> None:
         print(f"full build: {build:.3f} s (median of 3)")
         print(f"one-dataset update: {update * 1000:.1f} ms wall, "
               f"{statistics.median(cpu) * 1000:.1f} ms CPU (median of 5; edit/new/edit/new/edit "
-              f"runs {', '.join(f'{t * 1000:.0f}' for t in updates)} ms; "
+              f"runs {', '.join(f'{t * 1000:.0f}' for t in updates)} ms wall, "
+              f"{', '.join(f'{t * 1000:.0f}' for t in cpu)} ms CPU; "
               f"files rewritten {rewritten}); update / full build = {update / build:.3f}")
         print(f"index: {sizes['total_bytes'] / 1e6:.2f} MB in {sizes['files']:,} files "
               f"({sizes['shards']} shards, largest {sizes['largest_shard'] / 1e3:.1f} kB; "
               f"{sizes['chunks']} doc chunks, largest {sizes['largest_chunk'] / 1e3:.1f} kB; "
               f"modified.json {sizes['modified_bytes'] / 1e3:.1f} kB)")
 
-        root = work / "site" / "search"
-        result = subprocess.run(
-            ["node", "-e", NODE_QUERY, str(SEARCH_JS), str(root) + "/", json.dumps(QUERIES)],
-            capture_output=True, text=True, check=True,
-        )
-        for query in json.loads(result.stdout):
-            raw = sum((root / p).stat().st_size for p in query["files"])
-            gz = sum(len(gzip.compress((root / p).read_bytes())) for p in query["files"])
+        for query in measure_queries(work / "site" / "search", QUERIES):
             print(f"query {query['q']!r}: {query['total']:,} hits, {len(query['files'])} files, "
-                  f"{raw / 1e3:.1f} kB ({gz / 1e3:.1f} kB gzipped), "
+                  f"{query['bytes'] / 1e3:.1f} kB ({query['gzipped'] / 1e3:.1f} kB gzipped), "
                   f"node search+first page {query['ms']:.1f} ms; top: {query['top']}")
     finally:
         shutil.rmtree(work)

@@ -330,7 +330,20 @@ def cmd_publish(args, config) -> int:
     outcomes = _publisher(args, config).publish(_dataset_folders(args, config), _progress_printer())
     code = EXIT_INVALID if any(o.status == "refused" for o in outcomes) else EXIT_OK
     _write(render_outcomes(outcomes, args.format, args.lang))
+    if any(o.status == "published" for o in outcomes):
+        _update_site(config)
     return code
+
+
+def _update_site(config) -> None:
+    """After a publish, the public site's pages that the change touches, when the
+    site has been built here before (`kokai site build`); nothing otherwise."""
+    from kokai.site.build import SiteBuilder, default_state_dir, iter_report_lines
+
+    if not default_state_dir(config.site_dir.resolve()).is_dir():
+        return
+    report = SiteBuilder(config, config.site_dir).build()
+    print(next(iter_report_lines(report)), file=sys.stderr)
 
 
 def cmd_history(args, config) -> int:
@@ -357,6 +370,8 @@ def cmd_rollback(args, config) -> int:
             f"版を確認してください / no version {args.version} of {args.dataset}"
         ) from None
     _write(render_outcomes([outcome], args.format, args.lang))
+    if outcome.status == "published":
+        _update_site(config)
     return EXIT_INVALID if outcome.status == "refused" else EXIT_OK
 
 

@@ -100,7 +100,7 @@ _FREQUENCY_CODES: dict[str, str] = {
 }
 
 # Common CKAN formats → IANA media type, used when a resource has no mimetype.
-_FORMAT_MEDIA_TYPES: dict[str, str] = {
+FORMAT_MEDIA_TYPES: dict[str, str] = {
     "CSV": "text/csv",
     "TSV": "text/tab-separated-values",
     "JSON": "application/json",
@@ -121,7 +121,7 @@ _FORMAT_MEDIA_TYPES: dict[str, str] = {
     "SHP": "application/zip",
 }
 
-_SHA256_HEX = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
+SHA256_HEX = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def catalog_graph(
     _add_text(graph, catalog_ref, DCTERMS.title, catalog.title, lang)
     _add_text(graph, catalog_ref, DCTERMS.description, catalog.description, lang)
     graph.add((catalog_ref, FOAF.homepage, URIRef(site + "/")))
-    graph.add((catalog_ref, DCTERMS.language, URIRef(EU_LANGUAGE + _eu_language(lang))))
+    graph.add((catalog_ref, DCTERMS.language, URIRef(EU_LANGUAGE + eu_language(lang))))
     if catalog.publisher_name:
         publisher = URIRef(site + "/#publisher")
         graph.add((publisher, RDF.type, FOAF.Agent))
@@ -273,11 +273,11 @@ def add_dataset(
         _extra(package, "modified") or package.get("metadata_modified"),
     )
     landing = package.get("url") or f"{site}/dataset/{package.get('name') or package['id']}"
-    if _is_http_url(landing):
+    if is_http_url(landing):
         graph.add((ref, DCAT.landingPage, URIRef(landing)))
         if URIRef(landing) != ref:
             graph.add((URIRef(landing), RDF.type, FOAF.Document))
-    graph.add((ref, DCTERMS.language, URIRef(EU_LANGUAGE + _eu_language(lang))))
+    graph.add((ref, DCTERMS.language, URIRef(EU_LANGUAGE + eu_language(lang))))
 
     organization = package.get("organization")
     if organization:
@@ -292,7 +292,7 @@ def add_dataset(
     if license_ref is not None:
         graph.add((ref, DCTERMS.license, license_ref))
 
-    frequency = _frequency(_extra(package, "frequency") or _extra(package, "update_frequency"))
+    frequency = frequency_uri(_extra(package, "frequency") or _extra(package, "update_frequency"))
     if frequency is not None:
         graph.add((ref, DCTERMS.accrualPeriodicity, frequency))
         graph.add((frequency, RDF.type, DCTERMS.Frequency))
@@ -331,17 +331,17 @@ def _add_distribution(
     _add_text(graph, ref, DCTERMS.description, resource.get("description"), lang)
     url = resource.get("url")
     access_url = resource.get("access_url") or url
-    if _is_http_url(access_url):
+    if is_http_url(access_url):
         graph.add((ref, DCAT.accessURL, URIRef(access_url)))
     download_url = resource.get("download_url") or (
         url if resource.get("url_type") == "upload" else None
     )
-    if _is_http_url(download_url):
+    if is_http_url(download_url):
         graph.add((ref, DCAT.downloadURL, URIRef(download_url)))
     fmt = (resource.get("format") or "").strip()
     if fmt:
         graph.add((ref, DCTERMS["format"], Literal(fmt)))
-    media_type = resource.get("mimetype") or _FORMAT_MEDIA_TYPES.get(fmt.upper())
+    media_type = resource.get("mimetype") or FORMAT_MEDIA_TYPES.get(fmt.upper())
     if media_type:
         media_ref = URIRef(
             media_type if media_type.startswith("http") else IANA_MEDIA_TYPES + media_type
@@ -351,7 +351,7 @@ def _add_distribution(
     size = resource.get("size")
     if isinstance(size, int | str) and str(size).isdigit():
         graph.add((ref, DCAT.byteSize, Literal(int(size), datatype=XSD.nonNegativeInteger)))
-    match = _SHA256_HEX.match(str(resource.get("hash") or ""))
+    match = SHA256_HEX.match(str(resource.get("hash") or ""))
     if match:
         checksum = BNode()
         graph.add((checksum, RDF.type, SPDX.Checksum))
@@ -362,7 +362,7 @@ def _add_distribution(
         graph.add((ref, SPDX.checksum, checksum))
     license_value = resource.get("license")
     resource_license: URIRef | BNode | None = (
-        URIRef(license_value) if _is_http_url(license_value) else dataset_license
+        URIRef(license_value) if is_http_url(license_value) else dataset_license
     )
     if resource_license is not None:
         graph.add((ref, DCTERMS.license, resource_license))
@@ -379,7 +379,7 @@ def _add_distribution(
 def _license_node(graph: Graph, package: dict[str, Any], lang: str) -> URIRef | None:
     """A ``dct:LicenseDocument``: the licence URL, else the licence id as a URI-less title."""
     url = package.get("license_url")
-    if not _is_http_url(url):
+    if not is_http_url(url):
         return None
     ref = URIRef(url)
     graph.add((ref, RDF.type, DCTERMS.LicenseDocument))
@@ -390,7 +390,7 @@ def _license_node(graph: Graph, package: dict[str, Any], lang: str) -> URIRef | 
     return ref
 
 
-def _frequency(value: Any) -> URIRef | None:
+def frequency_uri(value: Any) -> URIRef | None:
     if not value:
         return None
     text = str(value).strip()
@@ -400,13 +400,13 @@ def _frequency(value: Any) -> URIRef | None:
     return URIRef(EU_FREQUENCY + code) if code else None
 
 
-def _add_spatial(graph: Graph, dataset_ref: URIRef, value: Any) -> None:
-    """``spatial`` extra: a GeoJSON geometry (ckanext-spatial) or a bbox
-    ``minx,miny,maxx,maxy`` → a ``dct:Location`` with locn:geometry (GeoJSON and
-    WKT, as ckanext-dcat writes it) and dcat:bbox for boxes."""
+def spatial_geometry(value: Any) -> tuple[dict[str, Any] | None, bool]:
+    """The ``spatial`` extra, a GeoJSON geometry (ckanext-spatial) or a bbox
+    ``minx,miny,maxx,maxy`` (JSON list or text) → (its geometry, whether it was
+    a bbox); (None, False) when it is neither."""
     if not value:
-        return
-    bbox: list[float] | None = None
+        return None, False
+    bbox: list[Any] | None = None
     geometry: dict[str, Any] | None = None
     if isinstance(value, dict):
         geometry = value
@@ -423,17 +423,26 @@ def _add_spatial(graph: Graph, dataset_ref: URIRef, value: Any) -> None:
         else:
             parts = [p for p in re.split(r"[,\s]+", text) if p]
             if len(parts) == 4:
-                bbox = parts  # type: ignore[assignment]
+                bbox = parts
     if bbox is not None:
         try:
             minx, miny, maxx, maxy = (float(v) for v in bbox)
         except (TypeError, ValueError):
-            return
+            return None, False
         geometry = {
             "type": "Polygon",
             "coordinates": [[[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]],
         }
     if geometry is None or not isinstance(geometry.get("type"), str):
+        return None, False
+    return geometry, bbox is not None
+
+
+def _add_spatial(graph: Graph, dataset_ref: URIRef, value: Any) -> None:
+    """``spatial`` extra → a ``dct:Location`` with locn:geometry (GeoJSON and
+    WKT, as ckanext-dcat writes it) and dcat:bbox for boxes."""
+    geometry, is_bbox = spatial_geometry(value)
+    if geometry is None:
         return
     location = BNode()
     graph.add((dataset_ref, DCTERMS.spatial, location))
@@ -445,10 +454,10 @@ def _add_spatial(graph: Graph, dataset_ref: URIRef, value: Any) -> None:
             Literal(json.dumps(geometry, separators=(",", ":")), datatype=GEOJSON_DATATYPE),
         )
     )
-    wkt = _wkt(geometry)
+    wkt = to_wkt(geometry)
     if wkt:
         graph.add((location, LOCN.geometry, Literal(wkt, datatype=GSP.wktLiteral)))
-        if bbox is not None:
+        if is_bbox:
             graph.add((location, DCAT.bbox, Literal(wkt, datatype=GSP.wktLiteral)))
 
 
@@ -479,7 +488,7 @@ def _add_contact_point(
     if not name and not email:
         return
     uri = _extra(package, "contact_uri")
-    contact: URIRef | BNode = URIRef(uri) if _is_http_url(uri) else BNode()
+    contact: URIRef | BNode = URIRef(uri) if is_http_url(uri) else BNode()
     graph.add((contact, RDF.type, VCARD.Organization))
     _add_text(graph, contact, VCARD.fn, name, lang)
     if email:
@@ -494,7 +503,7 @@ def _add_contact_point(
     graph.add((dataset_ref, DCAT.contactPoint, contact))
 
 
-def _wkt(geometry: dict[str, Any]) -> str | None:
+def to_wkt(geometry: dict[str, Any]) -> str | None:
     try:
         from shapely.geometry import shape
 
@@ -535,9 +544,9 @@ def _extra(package: dict[str, Any], key: str) -> Any:
     return package.get(key) if key not in ("uri",) else None
 
 
-def _is_http_url(value: Any) -> bool:
+def is_http_url(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
-def _eu_language(lang: str) -> str:
+def eu_language(lang: str) -> str:
     return {"ja": "JPN", "en": "ENG"}.get(lang.split("-")[0].lower(), "JPN")

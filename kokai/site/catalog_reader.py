@@ -21,17 +21,10 @@ class CatalogReader:
 
     def modified_index(self) -> dict[str, str]:
         """name → metadata_modified of every public, active dataset."""
-        out: dict[str, str] = {}
-        start = 0
-        while True:
-            result = self.catalog.action.package_search(
-                rows=PAGE, start=start, sort="name asc", fl="name,metadata_modified"
-            )
-            for row in result["results"]:
-                out[row["name"]] = row["metadata_modified"]
-            start += PAGE
-            if start >= result["count"] or not result["results"]:
-                return out
+        return {
+            row["name"]: row["metadata_modified"]
+            for row in self.catalog.action.package_modified_list()
+        }
 
     def packages(self, names: Iterable[str]) -> Iterator[dict]:
         """Full package dicts of `names`: shown one by one when they are few,

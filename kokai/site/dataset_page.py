@@ -9,11 +9,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from kokai.catalog.dcat import spatial_geometry
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.output import Files
 from kokai.site.preview import READ_LIMIT, TABLE_FORMATS, TablePreview, table_preview
 from kokai.site.render import SiteInfo, SiteRenderer
 from kokai.site.summary import extras_of, is_overdue, quality_of, update_due
+from kokai.vocab.geo import geometry_bbox
 
 # Licences whose terms ask for no attribution (the text is still offered).
 NO_ATTRIBUTION = {"cc-zero", "CC0-1.0", "odc-pddl"}
@@ -139,7 +141,7 @@ def schema_org_dataset(site: SiteInfo, package: dict, page_url: str) -> dict:
     start, end = extras.get("temporal_start"), extras.get("temporal_end")
     if start or end:
         data["temporalCoverage"] = f"{start or '..'}/{end or '..'}"
-    bbox = _bbox(extras.get("spatial"))
+    bbox = geometry_bbox(spatial_geometry(extras.get("spatial"))[0])
     if bbox:
         west, south, east, north = bbox
         data["spatialCoverage"] = {
@@ -147,26 +149,6 @@ def schema_org_dataset(site: SiteInfo, package: dict, page_url: str) -> dict:
             "geo": {"@type": "GeoShape", "box": f"{south} {west} {north} {east}"},
         }
     return data
-
-
-def _bbox(spatial: str | None) -> tuple[float, float, float, float] | None:
-    geometry = _json(spatial)
-    points: list[list[float]] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, list) and len(value) >= 2 and all(
-            isinstance(v, int | float) for v in value[:2]
-        ):
-            points.append(value)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(geometry.get("coordinates"))
-    if not points:
-        return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _script_json(data: dict) -> str:

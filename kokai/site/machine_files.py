@@ -34,17 +34,19 @@ from xml.sax.saxutils import escape, quoteattr
 
 from kokai.catalog import dcat
 from kokai.catalog.dcat import (
-    _FORMAT_MEDIA_TYPES,
-    _SHA256_HEX,
     EU_LANGUAGE,
+    FORMAT_MEDIA_TYPES,
     IANA_MEDIA_TYPES,
-    _eu_language,
-    _frequency,
-    _is_http_url,
-    _wkt,
+    SHA256_HEX,
+    eu_language,
+    frequency_uri,
+    is_http_url,
+    spatial_geometry,
+    to_wkt,
 )
 from kokai.site.render import SiteInfo
 from kokai.vocab.frequency import EU_FREQUENCY
+from kokai.vocab.geo import geometry_bbox
 
 POD_SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
 POD_CONTEXT = POD_SCHEMA + "/catalog.jsonld"
@@ -164,7 +166,7 @@ def pod_dataset(
     issued = _utc(package.get("metadata_created"))
     if issued:
         entry["issued"] = issued
-    if _is_http_url(package.get("license_url")):
+    if is_http_url(package.get("license_url")):
         entry["license"] = package["license_url"]
     spatial = _pod_spatial(extra("spatial"))
     if spatial:
@@ -172,7 +174,7 @@ def pod_dataset(
     start, end = extra("temporal_start"), extra("temporal_end")
     if start and end:
         entry["temporal"] = f"{start}/{end}"
-    frequency = _frequency(extra("frequency") or extra("update_frequency"))
+    frequency = frequency_uri(extra("frequency") or extra("update_frequency"))
     periodicity = (
         POD_PERIODICITY.get(str(frequency).removeprefix(EU_FREQUENCY)) if frequency else None
     )
@@ -198,16 +200,16 @@ def _pod_spatial_text(value: str) -> str | None:
 
 
 def _bbox_text(geometry: dict[str, Any] | None) -> str | None:
-    bbox = _bbox(geometry)
+    bbox = geometry_bbox(geometry)
     return ",".join(_number(v) for v in bbox) if bbox else None
 
 
 def _pod_distribution(resource: dict[str, Any]) -> dict[str, Any] | None:
     url = resource.get("url")
-    if not _is_http_url(url):
+    if not is_http_url(url):
         return None
     fmt = _text(resource.get("format"))
-    media_type = resource.get("mimetype") or _FORMAT_MEDIA_TYPES.get(fmt.upper())
+    media_type = resource.get("mimetype") or FORMAT_MEDIA_TYPES.get(fmt.upper())
     distribution: dict[str, Any] = {"@type": "dcat:Distribution"}
     if media_type and not str(media_type).startswith("http"):
         distribution["downloadURL"] = url
@@ -258,10 +260,10 @@ def dcat_dataset(package: dict[str, Any], site: SiteInfo, language: str = "ja") 
     _put_datetime(node, "dct:issued", extra("issued") or package.get("metadata_created"))
     _put_datetime(node, "dct:modified", extra("modified") or package.get("metadata_modified"))
     landing = package.get("url") or dataset_page(site, package)
-    if _is_http_url(landing):
+    if is_http_url(landing):
         _put(node, "dcat:landingPage", {"@id": landing, "@type": "foaf:Document"}
              if landing != ref else {"@id": landing})  # fmt: skip
-    node["dct:language"] = {"@id": EU_LANGUAGE + _eu_language(language)}
+    node["dct:language"] = {"@id": EU_LANGUAGE + eu_language(language)}
 
     organization = package.get("organization")
     if organization:
@@ -275,7 +277,7 @@ def dcat_dataset(package: dict[str, Any], site: SiteInfo, language: str = "ja") 
         node["dct:publisher"] = publisher
 
     license_url = package.get("license_url")
-    license_ref = license_url if _is_http_url(license_url) else None
+    license_ref = license_url if is_http_url(license_url) else None
     if license_ref:
         license_node: dict[str, Any] = {"@id": license_ref, "@type": "dct:LicenseDocument"}
         if package.get("license_title"):
@@ -284,7 +286,7 @@ def dcat_dataset(package: dict[str, Any], site: SiteInfo, language: str = "ja") 
             license_node["dct:identifier"] = str(package["license_id"])
         node["dct:license"] = license_node
 
-    frequency = _frequency(extra("frequency") or extra("update_frequency"))
+    frequency = frequency_uri(extra("frequency") or extra("update_frequency"))
     if frequency is not None:
         node["dct:accrualPeriodicity"] = {"@id": str(frequency), "@type": "dct:Frequency"}
 
@@ -323,17 +325,17 @@ def _dcat_distribution(
     _put_text(node, "dct:description", resource.get("description"), language)
     url = resource.get("url")
     access_url = resource.get("access_url") or url
-    if _is_http_url(access_url):
+    if is_http_url(access_url):
         node["dcat:accessURL"] = {"@id": access_url}
     download_url = resource.get("download_url") or (
         url if resource.get("url_type") == "upload" else None
     )
-    if _is_http_url(download_url):
+    if is_http_url(download_url):
         node["dcat:downloadURL"] = {"@id": download_url}
     fmt = (resource.get("format") or "").strip()
     if fmt:
         node["dct:format"] = fmt
-    media_type = resource.get("mimetype") or _FORMAT_MEDIA_TYPES.get(fmt.upper())
+    media_type = resource.get("mimetype") or FORMAT_MEDIA_TYPES.get(fmt.upper())
     if media_type:
         node["dcat:mediaType"] = {
             "@id": media_type if media_type.startswith("http") else IANA_MEDIA_TYPES + media_type,
@@ -342,7 +344,7 @@ def _dcat_distribution(
     size = resource.get("size")
     if isinstance(size, int | str) and str(size).isdigit():
         node["dcat:byteSize"] = {"@value": str(int(size)), "@type": "xsd:nonNegativeInteger"}
-    match = _SHA256_HEX.match(str(resource.get("hash") or ""))
+    match = SHA256_HEX.match(str(resource.get("hash") or ""))
     if match:
         node["spdx:checksum"] = {
             "@type": "spdx:Checksum",
@@ -350,7 +352,7 @@ def _dcat_distribution(
             "spdx:checksumValue": {"@value": match.group(1).lower(), "@type": "xsd:hexBinary"},
         }
     license_value = resource.get("license")
-    resource_license = license_value if _is_http_url(license_value) else dataset_license
+    resource_license = license_value if is_http_url(license_value) else dataset_license
     if resource_license:
         node["dct:license"] = {"@id": resource_license}
     _put_datetime(node, "dct:issued", resource.get("created"))
@@ -379,7 +381,7 @@ def _location(value: Any) -> dict[str, Any] | None:
 @lru_cache(maxsize=256)
 def _wkt_of(geojson: str) -> str | None:
     """WKT through shapely, once per geometry: most of a city's datasets share one extent."""
-    return _wkt(json.loads(geojson))
+    return to_wkt(json.loads(geojson))
 
 
 def _spatial_geometry(value: Any) -> tuple[dict[str, Any] | None, bool]:
@@ -389,47 +391,12 @@ def _spatial_geometry(value: Any) -> tuple[dict[str, Any] | None, bool]:
     returned is shared, so it is never modified."""
     if isinstance(value, str):
         return _read_spatial_text(value)
-    return _read_spatial(value)
+    return spatial_geometry(value)
 
 
 @lru_cache(maxsize=256)
 def _read_spatial_text(value: str) -> tuple[dict[str, Any] | None, bool]:
-    return _read_spatial(value)
-
-
-def _read_spatial(value: Any) -> tuple[dict[str, Any] | None, bool]:
-    if not value:
-        return None, False
-    bbox: list[Any] | None = None
-    geometry: dict[str, Any] | None = None
-    if isinstance(value, dict):
-        geometry = value
-    else:
-        text = str(value).strip()
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and "type" in parsed:
-            geometry = parsed
-        elif isinstance(parsed, list) and len(parsed) == 4:
-            bbox = parsed
-        else:
-            parts = [p for p in re.split(r"[,\s]+", text) if p]
-            if len(parts) == 4:
-                bbox = parts
-    if bbox is not None:
-        try:
-            minx, miny, maxx, maxy = (float(v) for v in bbox)
-        except (TypeError, ValueError):
-            return None, False
-        geometry = {
-            "type": "Polygon",
-            "coordinates": [[[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]],
-        }
-    if geometry is None or not isinstance(geometry.get("type"), str):
-        return None, False
-    return geometry, bbox is not None
+    return spatial_geometry(value)
 
 
 def _contact_point(
@@ -441,7 +408,7 @@ def _contact_point(
         return None
     contact: dict[str, Any] = {"@type": "vcard:Organization"}
     uri = extra("contact_uri")
-    if _is_http_url(uri):
+    if is_http_url(uri):
         contact["@id"] = uri
     _put_text(contact, "vcard:fn", name, language)
     if email:
@@ -472,7 +439,7 @@ def dcat_catalog(
     _put_text(catalog, "dct:title", site.title, language)
     _put_text(catalog, "dct:description", description, language)
     catalog["foaf:homepage"] = {"@id": page_url(site, "")}
-    catalog["dct:language"] = {"@id": EU_LANGUAGE + _eu_language(language)}
+    catalog["dct:language"] = {"@id": EU_LANGUAGE + eu_language(language)}
     if site.city_name:
         publisher: dict[str, Any] = {"@id": api + "/#publisher", "@type": "foaf:Agent"}
         _put_text(publisher, "foaf:name", site.city_name, language)
@@ -660,31 +627,6 @@ def _w3c_datetime(value: str | None) -> str | None:
         return value[:19] + "+00:00"
     parsed = _parse_utc(value)
     return parsed.strftime("%Y-%m-%dT%H:%M:%S+00:00") if parsed else None
-
-
-def _bbox(geometry: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
-    """(min lon, min lat, max lon, max lat) of a GeoJSON geometry's positions."""
-    if not geometry:
-        return None
-    lons: list[float] = []
-    lats: list[float] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):  # a GeometryCollection's members
-            walk(value.get("coordinates"))
-            walk(value.get("geometries"))
-        elif isinstance(value, list) and value and isinstance(value[0], int | float):
-            if len(value) >= 2:
-                lons.append(float(value[0]))
-                lats.append(float(value[1]))
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(geometry)
-    if not lons:
-        return None
-    return min(lons), min(lats), max(lons), max(lats)
 
 
 def _number(value: float) -> str:

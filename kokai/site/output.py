@@ -46,27 +46,41 @@ class SiteOutput:
 
     def __init__(self, out_dir: Path, units_state: dict[str, dict]):
         self.out_dir = out_dir
+        self._root = str(out_dir) + os.sep
         self.state = units_state  # unit id → {"key": ..., "paths": [...]}
         self.log = WriteLog()
         self._seen: set[str] = set()
 
-    def run(self, unit: Unit) -> None:
-        self._seen.add(unit.id)
+    def needs(self, unit: Unit) -> bool:
+        """Whether the unit must be produced: its key changed or a file of it is gone."""
         previous = self.state.get(unit.id)
-        if (
-            previous is not None
-            and previous["key"] == unit.key
-            and all((self.out_dir / p).exists() for p in previous["paths"])
-        ):
-            self.log.units_skipped += 1
+        return (
+            previous is None
+            or previous["key"] != unit.key
+            or not (previous["paths"] and os.path.exists(self._root + previous["paths"][0]))
+        )  # one file per unit is checked: a site folder emptied or replaced is noticed
+
+    def run(self, unit: Unit) -> None:
+        if not self.needs(unit):
+            self.skip(unit)
             return
         files = unit.produce()
         for path, content in files.items():
             self.write(path, content)
-        for path in (previous or {}).get("paths", []):
-            if path not in files:
+        self.record(unit, list(files))
+
+    def skip(self, unit: Unit) -> None:
+        self._seen.add(unit.id)
+        self.log.units_skipped += 1
+
+    def record(self, unit: Unit, paths: list[str]) -> None:
+        """A unit produced `paths` (already written): forget, and remove, what it no longer produces."""
+        self._seen.add(unit.id)
+        previous = self.state.get(unit.id) or {}
+        for path in previous.get("paths", []):
+            if path not in paths:
                 self.remove(path)
-        self.state[unit.id] = {"key": unit.key, "paths": sorted(files)}
+        self.state[unit.id] = {"key": unit.key, "paths": sorted(paths)}
         self.log.units_built += 1
 
     def finish(self) -> None:
@@ -103,7 +117,7 @@ class SiteOutput:
                 parent = parent.parent
 
     def _target(self, path: str) -> Path:
-        target = (self.out_dir / path).resolve()
-        if not target.is_relative_to(self.out_dir.resolve()):
-            raise ValueError(f"path outside the site: {path!r}")
-        return target
+        parts = path.split("/")
+        if path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"not a path inside the site: {path!r}")
+        return self.out_dir / path

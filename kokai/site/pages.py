@@ -3,10 +3,12 @@ each depends on (its key), and how it is rendered."""
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,13 @@ from kokai.site.dataset_page import dataset_files
 from kokai.site.gtfs_pages import gtfs_site
 from kokai.site.metrics_page import metrics_page
 from kokai.site.output import Files, Unit, key_of
-from kokai.site.render import SiteInfo, SiteRenderer
+from kokai.site.render import SiteInfo, SiteRenderer, ja_date
 from kokai.site.search_index import SearchDoc
 from kokai.site.summary import is_overdue, newest_first
 from kokai.vocab.gtfs import feed_resource
 
 HOME_LISTS = 8  # datasets in each list of the home page
+ORGANIZATION_NEWEST = 20  # an organisation's page lists its newest; the rest are a facet list
 FEED_LIMIT = 8 * 1024 * 1024 * 64  # bytes of a GTFS feed read for its pages (512 MiB)
 
 
@@ -66,9 +69,30 @@ class BuildContext:
     def organizations(self) -> list[dict]:
         return self.reader.organizations()
 
+    @cached_property
+    def list_items(self) -> dict[str, dict]:
+        return {s["name"]: list_item(s, self.site.today) for s in self.summaries}
 
-def units(ctx: BuildContext) -> Iterator[Unit]:
-    yield from dataset_units(ctx)
+    @cached_property
+    def list_item_keys(self) -> dict[str, str]:
+        """Each list item's key: its summary's hash (kept with it in the build state)
+        and whether it is overdue today. A list page's key is made of its items' keys."""
+        return {
+            s["name"]: s["key"] + ("!" if self.list_items[s["name"]]["overdue"] else "")
+            for s in self.summaries
+        }
+
+    @cached_property
+    def facets(self) -> dict[str, list[listing.FacetValue]]:
+        return listing.facet_index(self.summaries)
+
+    @cached_property
+    def members(self) -> dict[tuple[str, str], list[dict]]:
+        return listing.members(self.summaries)
+
+
+def other_units(ctx: BuildContext) -> Iterator[Unit]:
+    """Everything but the dataset pages (see dataset_units)."""
     yield from list_units(ctx)
     yield home_unit(ctx)
     yield from organization_units(ctx)
@@ -83,21 +107,21 @@ def units(ctx: BuildContext) -> Iterator[Unit]:
 
 def dataset_units(ctx: BuildContext) -> Iterator[Unit]:
     today = ctx.site.today.isoformat()
+    downloads, reuses = ctx.downloads, ctx.reuses_by_dataset
     for summary in ctx.summaries:
         name = summary["name"]
-        reuses = [r["id"] for r in ctx.reuses_by_dataset.get(name, [])]
-        gtfs = "GTFS" in summary["formats"]
-        key = key_of(
+        due = summary["due"]
+        key = "|".join((  # plain text: 10,000 of these are compared on every build
             summary["modified"],
-            ctx.downloads.get(name, 0),
-            reuses,
-            is_overdue(summary["due"], ctx.site.today),
-            today if gtfs else None,  # days to the feed's expiry
-        )
-        yield Unit(f"dataset:{name}", key, lambda name=name: _dataset_files(ctx, name))
+            str(downloads.get(name, 0)),
+            ",".join(r["id"] for r in reuses.get(name, ())),
+            "overdue" if due and due < today else "",
+            today if "GTFS" in summary["formats"] else "",  # days to the feed's expiry
+        ))  # fmt: skip
+        yield Unit(f"dataset:{name}", key, partial(dataset_files_of, ctx, name))
 
 
-def _dataset_files(ctx: BuildContext, name: str) -> Files:
+def dataset_files_of(ctx: BuildContext, name: str) -> Files:
     package = ctx.package(name)
     gtfs = None
     resource = feed_resource(package)
@@ -123,17 +147,22 @@ def _dataset_files(ctx: BuildContext, name: str) -> Files:
 # ------------------------------------------------------------------ lists
 
 
-def _list_item(summary: dict) -> dict:
-    """What a list shows of a dataset (also its part of the list page's key)."""
-    keys = ("name", "title", "snippet", "organization_title", "formats", "modified", "due")
-    return {k: summary[k] for k in keys}
+LIST_FIELDS = ("name", "title", "snippet", "organization_title", "formats", "modified")
+
+
+def list_item(summary: dict, today) -> dict:
+    """What a list shows of a dataset."""
+    item = {k: summary[k] for k in LIST_FIELDS}
+    item["modified_ja"] = ja_date(summary["modified"])
+    item["overdue"] = is_overdue(summary["due"], today)
+    return item
 
 
 def list_units(ctx: BuildContext) -> Iterator[Unit]:
-    facets = listing.facet_index(ctx.summaries)
+    facets = ctx.facets
     facet_key = key_of({f: [(v.value, v.count) for v in vs[:20]] for f, vs in facets.items()})
     yield from _paged_list(ctx, "datasets/", "データセット一覧", ctx.summaries, facets, facet_key)
-    members = listing.members(ctx.summaries)
+    members = ctx.members
     for facet, values in facets.items():
         label = listing.FACETS[facet][1]
         folder = f"datasets/{listing.FACETS[facet][2]}/"
@@ -169,10 +198,12 @@ def _paged_list(
     chunks = listing.pages_of(summaries)
     total = len(summaries)
     for number, chunk in enumerate(chunks, start=1):
-        items = [_list_item(s) for s in chunk]
+        items = [ctx.list_items[s["name"]] for s in chunk]
         path = listing.page_path(folder, number)
-        key = key_of(items, number, len(chunks), total, facet_key if number == 1 else "",
-                     ctx.site.today.isoformat() if any(i["due"] for i in items) else "")  # fmt: skip
+        key = hashlib.sha1(  # plain text, not key_of: there are thousands of list pages
+            "|".join([*(ctx.list_item_keys[s["name"]] for s in chunk), str(number),
+                      str(len(chunks)), str(total), facet_key if number == 1 else ""]).encode()
+        ).hexdigest()  # fmt: skip
         crumbs = [("データセット", "datasets/")]
         if crumb:
             crumbs.append(crumb)
@@ -200,14 +231,14 @@ def _paged_list(
 
 
 def home_unit(ctx: BuildContext) -> Unit:
-    newest = [_list_item(s) for s in newest_first(ctx.summaries)[:HOME_LISTS]]
+    newest = [ctx.list_items[s["name"]] for s in newest_first(ctx.summaries)[:HOME_LISTS]]
     by_name = {s["name"]: s for s in ctx.summaries}
     popular_names = sorted(
         (n for n in ctx.downloads if n in by_name and ctx.downloads[n] > 0),
         key=lambda n: (-ctx.downloads[n], n),
     )[:HOME_LISTS]
-    popular = [{**_list_item(by_name[n]), "downloads": ctx.downloads[n]} for n in popular_names]
-    facets = listing.facet_index(ctx.summaries)
+    popular = [{**ctx.list_items[n], "downloads": ctx.downloads[n]} for n in popular_names]
+    facets = ctx.facets
     organizations = facets["organization"]
     tags = facets["tags"][:30]
     key = key_of(newest, popular, [(o.value, o.count) for o in organizations],
@@ -246,9 +277,9 @@ def organization_units(ctx: BuildContext) -> Iterator[Unit]:
             )
         },
     )
-    members = listing.members(ctx.summaries)
     for org in orgs:
-        items = [_list_item(s) for s in members.get(("organization", org["name"]), [])]
+        datasets = newest_first(ctx.members.get(("organization", org["name"]), []))
+        items = [ctx.list_items[s["name"]] for s in datasets[:ORGANIZATION_NEWEST]]
         path = f"organization/{listing.slug(org['name'])}/index.html"
         yield Unit(
             f"organization:{org['name']}",
@@ -258,6 +289,7 @@ def organization_units(ctx: BuildContext) -> Iterator[Unit]:
                     "organization.html",
                     org=org,
                     items=items,
+                    list_path=listing.FacetValue("organization", org["name"], "", 0).path,
                     breadcrumbs=[("組織", "organizations/"), (org["title"], path)],
                 )
             },
@@ -309,7 +341,7 @@ def machine_files_unit(ctx: BuildContext) -> Unit:
 
 
 def _machine_files(ctx: BuildContext) -> Files:
-    fragments = FragmentStore(ctx.state_dir / "fragments.tsv")
+    fragments = FragmentStore(ctx.state_dir / "fragments")
     wanted = {s["name"]: s["modified"] for s in ctx.summaries}
     for name, modified in wanted.items():
         if fragments.modified(name) != modified:
@@ -342,18 +374,23 @@ def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:
 class FragmentStore:
     """Per-dataset pieces of the catalog-wide files, kept as encoded JSON so that
     one changed dataset means neither mapping nor parsing every other one again.
-    One line per dataset: name, modified, then the parts, tab-separated (compact
-    JSON has no raw tab or newline)."""
+    Lines of name, modified and the parts, tab-separated (compact JSON has no raw
+    tab or newline), in BUCKETS files by the name's hash: a change rewrites one."""
 
     PARTS = ("pod", "dcat")
+    BUCKETS = 64
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, folder: Path):
+        self.folder = folder
         self.rows: dict[str, list[bytes]] = {}
-        if path.exists():
+        self.dirty: set[int] = set()
+        for path in folder.glob("*.tsv") if folder.is_dir() else ():
             for line in path.read_bytes().splitlines():
                 fields = line.split(b"\t")
                 self.rows[fields[0].decode("utf-8")] = fields[1:]
+
+    def _bucket(self, name: str) -> int:
+        return zlib.crc32(name.encode("utf-8")) % self.BUCKETS
 
     def modified(self, name: str) -> str | None:
         row = self.rows.get(name)
@@ -361,30 +398,41 @@ class FragmentStore:
 
     def put(self, name: str, modified: str, **parts: bytes) -> None:
         self.rows[name] = [modified.encode("utf-8"), *(parts[p] for p in self.PARTS)]
+        self.dirty.add(self._bucket(name))
 
     def keep(self, names: Iterable[str]) -> None:
         wanted = set(names)
-        self.rows = {n: r for n, r in self.rows.items() if n in wanted}
+        for name in [n for n in self.rows if n not in wanted]:
+            del self.rows[name]
+            self.dirty.add(self._bucket(name))
 
     def all(self, part: str) -> list[bytes]:
         index = 1 + self.PARTS.index(part)
         return [self.rows[n][index] for n in sorted(self.rows)]
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lines = (b"\t".join([n.encode("utf-8"), *self.rows[n]]) for n in sorted(self.rows))
-        self.path.write_bytes(b"\n".join(lines) + b"\n")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        buckets: dict[int, list[bytes]] = {b: [] for b in self.dirty}
+        for name in sorted(self.rows):
+            bucket = self._bucket(name)
+            if bucket in buckets:
+                buckets[bucket].append(b"\t".join([name.encode("utf-8"), *self.rows[name]]))
+        for bucket, lines in buckets.items():
+            (self.folder / f"{bucket:02d}.tsv").write_bytes(b"".join(line + b"\n" for line in lines))
+        self.dirty.clear()
 
 
 # ------------------------------------------------------------------ search
 
 
-def search_docs(summaries: Iterable[dict]) -> Iterator[SearchDoc]:
+def search_docs(summaries: Iterable[dict], packages: dict[str, dict]) -> Iterator[SearchDoc]:
+    """The search entries of datasets whose full dicts are in `packages` (for the
+    description, which the build state does not keep)."""
     for s in summaries:
         yield SearchDoc(
             name=s["name"],
             title=s["title"],
-            notes=s["notes"],
+            notes=" ".join((packages[s["name"]].get("notes") or "").split())[:2000],
             organization=s["organization"],
             organization_title=s["organization_title"],
             tags=tuple(s["tags"]),

@@ -72,10 +72,14 @@ def number(value: Any) -> str:
 class SiteRenderer:
     """Renders the site's templates for one SiteInfo."""
 
-    def __init__(self, site: SiteInfo, static_version: str = ""):
+    def __init__(self, site: SiteInfo, static_version: str = "", cache_dir: Path | None = None):
         self.site = site
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
+            # compiled templates kept between builds: compiling them is a fifth of a small rebuild
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,

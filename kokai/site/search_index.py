@@ -577,9 +577,16 @@ class SearchIndex:
 
     def _write(self, path: str, text: str) -> str:
         file = self.root / path
-        temp = file.with_name(file.name + ".tmp")
-        temp.write_text(text, "utf-8")
-        os.replace(temp, file)
+        if "/" in path:
+            # Shards and chunks are overwritten in place: a new doc rewrites ~200
+            # of them, and replacing a file costs several times more (ext4 flushes
+            # on rename-over). A reader catching one mid-write gets an error and
+            # search.js fetches it again on the next search.
+            file.write_text(text, "utf-8")
+        else:
+            temp = file.with_name(file.name + ".tmp")
+            temp.write_text(text, "utf-8")
+            os.replace(temp, file)
         return "search/" + path
 
     def _public_files(self) -> set[str]:

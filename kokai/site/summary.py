@@ -4,6 +4,7 @@ reading every other one again."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from typing import Any
@@ -34,7 +35,7 @@ def update_due(quality: dict) -> str | None:
 
 
 def is_overdue(due: str | None, today: date) -> bool:
-    return bool(due) and date.fromisoformat(due) < today
+    return bool(due) and due < today.isoformat()  # ISO dates compare as text
 
 
 def formats_of(package: dict) -> list[str]:
@@ -51,11 +52,10 @@ def dataset_summary(package: dict) -> dict[str, Any]:
     extras = extras_of(package)
     quality = quality_of(package)
     notes = " ".join((package.get("notes") or "").split())
-    return {
+    summary = {
         "name": package["name"],
         "id": package["id"],
         "title": package.get("title") or package["name"],
-        "notes": notes[:2000],
         "snippet": notes[:SNIPPET] + ("…" if len(notes) > SNIPPET else ""),
         "organization": organization.get("name") or "",
         "organization_title": organization.get("title") or organization.get("name") or "",
@@ -70,6 +70,8 @@ def dataset_summary(package: dict) -> dict[str, Any]:
         "quality_percent": quality.get("percent"),
         "stars": quality.get("stars"),
     }
+    summary["key"] = hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()[:16]
+    return summary
 
 
 def modified_date(summary: dict) -> str:

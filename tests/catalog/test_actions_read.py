@@ -25,6 +25,15 @@ def test_package_list_names_public_active_datasets_by_name(shared):
     ]  # fmt: skip
 
 
+def test_package_modified_list_gives_each_public_dataset_once_with_its_modified(shared):
+    rows = shared.ok("package_modified_list", method="GET")
+    names = [r["name"] for r in rows]
+    assert names == shared.ok("package_list", method="GET")  # public, active, by name
+    for row in rows:
+        shown = shared.ok("package_show", {"id": row["name"]}, method="GET")
+        assert row["metadata_modified"] == shown["metadata_modified"]
+
+
 def test_package_show_has_ckan_fields(shared):
     package = shared.ok("package_show", {"id": "shelters"}, method="GET")
     for key in (

@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_gtfs_timetable import DEMO_FEED, HAND_FEED
 
 from kokai.site.gtfs_pages import MAX_STOP_PAGES, gtfs_site, path_slugs
 from kokai.site.render import SiteInfo, SiteRenderer
+from tests.site.test_gtfs_timetable import DEMO_FEED, HAND_FEED
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "gtfs"
 TODAY = date(2026, 12, 1)

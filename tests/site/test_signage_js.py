@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_gtfs_timetable import write_hand_feed
 
 from kokai.gtfs.timetable import load_timetable, services_on, signage_data
+from tests.site.test_gtfs_timetable import write_hand_feed
 
 NODE = shutil.which("node") or "/usr/bin/node"
 SIGNAGE_JS = Path(__file__).resolve().parents[2] / "kokai" / "site" / "static" / "signage.js"

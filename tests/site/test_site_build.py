@@ -244,3 +244,18 @@ def test_pages_carry_no_paths_of_the_build_machine(built_site, demo_city):
     for path, content in site_files(built_site).items():
         assert str(demo_city.root).encode() not in content, path
         assert str(built_site).encode() not in content, path
+
+
+def test_publish_updates_a_site_built_before(tmp_path, capsys):
+    city = publish_demo_city(tmp_path / "city")
+    config = ["--config", str(city.root / "kokai.toml")]
+    city.config.site_dir.mkdir(parents=True, exist_ok=True)
+    assert kokai_main([*config, "site", "build", "--date", "2026-11-27"]) == 0
+    descriptor = city.root / "datasets/population/datapackage.yaml"
+    descriptor.write_text(descriptor.read_text("utf-8").replace("地域・年齢別人口", "地域別人口（2026年版）", 1), "utf-8")
+    capsys.readouterr()
+    code = kokai_main([*config, "publish", str(descriptor.parent), "--date", "2026-11-27"])
+    assert code == 0
+    assert "公開サイトを作りました（変わったところだけ）" in capsys.readouterr().err
+    page = (city.config.site_dir / "dataset/population/index.html").read_text("utf-8")
+    assert "地域別人口（2026年版）" in page

@@ -62,6 +62,20 @@ def package_list(context: Context, data_dict: dict) -> list[str]:
 
 
 @action(side_effect_free=True)
+def package_modified_list(context: Context, data_dict: dict) -> list[dict]:
+    """kokai's own: {name, metadata_modified} of every active public dataset, by
+    name, in one query (what a static site or a mirror needs to find what changed
+    without reading every dataset; CKAN's nearest is package_search with fl)."""
+    check_access("package_modified_list", context, data_dict)
+    rows = context.session.execute(
+        select(Package.name, Package.metadata_modified)
+        .where(*_public_datasets())
+        .order_by(Package.name)
+    )
+    return [{"name": name, "metadata_modified": modified.isoformat()} for name, modified in rows]
+
+
+@action(side_effect_free=True)
 def current_package_list_with_resources(context: Context, data_dict: dict) -> list[dict]:
     """Active public datasets with their resources, most recently modified first."""
     check_access("current_package_list_with_resources", context, data_dict)

@@ -143,12 +143,13 @@
       var filters = unique(facetTokens(facets || {}));
       var all = words.concat(filters);
       if (!all.length) return Promise.resolve(emptyResult(words));
+      var modified = days();  // in parallel with meta.json
       return load('meta.json').then(function (meta) {
         var mask = meta.shards - 1;
         var shardFiles = all.map(function (token) {
           return load('s/' + (crc32(token) & mask) + '.json');
         });
-        return Promise.all([Promise.all(shardFiles), days()]).then(function (loaded) {
+        return Promise.all([Promise.all(shardFiles), modified]).then(function (loaded) {
           var lists = all.map(function (token, i) {
             var shard = loaded[0][i];
             // hasOwnProperty: a word such as "constructor" is no key of the shard.
@@ -199,7 +200,12 @@
       })).then(function (docs) { return docs.filter(Boolean); });
     }
 
-    return {search: search, fetched: fetched};
+    /** Loads what every search needs (e.g. when the search box gets focus). */
+    function warm() {
+      return Promise.all([load('meta.json'), days()]).catch(function () { return null; });
+    }
+
+    return {search: search, warm: warm, fetched: fetched};
   }
 
   function emptyResult(words) {
@@ -271,7 +277,6 @@
     var more = doc.createElement('button');
     more.type = 'button';
     more.className = 'secondary';
-    more.textContent = 'さらに20件表示';
     more.hidden = true;
     list.parentNode.insertBefore(more, list.nextSibling);
     var current = null;
@@ -339,6 +344,7 @@
         });
         shown += PAGE;
         more.hidden = shown >= current.total;
+        more.textContent = 'さらに' + Math.min(PAGE, current.total - shown) + '件表示';
         // Keep keyboard and screen reader users where the new results begin.
         if (page > 0 && firstLink) firstLink.focus();
       });
@@ -360,6 +366,7 @@
     }
 
     form.addEventListener('submit', submit);
+    input.addEventListener('focus', function () { searcher.warm(); });
     var loadingMore = false;
     more.addEventListener('click', function () {
       if (loadingMore) return;

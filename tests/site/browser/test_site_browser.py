@@ -163,6 +163,8 @@ def test_no_serious_accessibility_violations(page, served_site, axe_violations, 
     violations = axe_violations(page)
     assert not violations, str(violations)
     assert page.script_errors == []
+    # the built site asks nothing of other hosts but the map tiles
+    assert {u.split("/")[2] for u in page.outside_requests} <= {"cyberjapandata.gsi.go.jp"}
 
 
 def expected_next(day: date, minute: int) -> tuple[str, str]:
