@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from kokai.site.search_index import SearchIndex
 from kokai.site.summary import dataset_summary
 
 # Bump when the pages' shape changes: the next build is then a full one.
-BUILD_VERSION = 2
+BUILD_VERSION = 4
 STATE_NAME = "state.marshal"  # marshal: 5x faster than JSON for 10,000 datasets
 
 
@@ -121,7 +122,7 @@ class SiteBuilder:
                            static_version: str) -> None:  # fmt: skip
         """The dataset pages, in worker processes when there are many to render
         (the other units run here meanwhile), then everything else."""
-        units = list(pages.dataset_units(context))
+        units = list(pages.dataset_units(context, self._datasets_to_look_at(context, output)))
         todo = [u for u in units if output.needs(u)]
         workers = None
         if len(todo) >= parallel.MIN_PAGES and parallel.worker_count() > 1:
@@ -135,12 +136,33 @@ class SiteBuilder:
                 output.run(unit)
         for unit in pages.other_units(context):
             output.run(unit)
+        output.keep_lists(context.unchanged_lists)
         if workers is not None:
             by_id = {u.id: u for u in todo}
             for done, written in workers.results():
                 output.log.written.extend(written)
                 for name, paths in done:
                     output.record(by_id[f"dataset:{name}"], paths)
+
+    def _datasets_to_look_at(self, context: pages.BuildContext, output: SiteOutput) -> set[str] | None:
+        """The datasets whose page may have changed: those that changed, and those
+        whose downloads or 活用事例 did; None (all) on a new day or a first build.
+        The others' units are kept as they are without computing their keys."""
+        inputs = {
+            "downloads": context.downloads,
+            "reuses": {n: [r["id"] for r in rs] for n, rs in context.reuses_by_dataset.items()},
+        }
+        previous, self._inputs = self._inputs, inputs
+        if context.touched is None or previous is None:
+            return None
+        names = {s["name"] for s in context.touched}
+        for part in ("downloads", "reuses"):
+            now, before = inputs[part], previous[part]
+            names.update(n for n in now.keys() | before.keys() if now.get(n) != before.get(n))
+        for summary in context.summaries:
+            if summary["name"] not in names:
+                output.keep(f"dataset:{summary['name']}")
+        return names
 
     def _update_search(self, context: pages.BuildContext, changed: list[str], removed: list[str],
                        full: bool) -> set[str]:  # fmt: skip
@@ -168,6 +190,8 @@ class SiteBuilder:
         full = state is None
         if state is None:
             state = {"datasets": {}, "units": {}}
+            shutil.rmtree(self.state_dir / "fragments", ignore_errors=True)  # made anew too
+        self._inputs = state.get("inputs")
         renderer = SiteRenderer(
             self.site, static_version=fingerprint[:10], cache_dir=self.state_dir / "templates"
         )
@@ -176,11 +200,16 @@ class SiteBuilder:
         known: dict[str, dict] = state["datasets"]
         changed = sorted(n for n, m in modified.items() if known.get(n, {}).get("modified") != m)
         removed = sorted(n for n in known if n not in modified)
+        # what the lists showed of the datasets that change, and what they will show
+        touched = [known[n]["summary"] for n in (*changed, *removed) if n in known]
         for name in removed:
             del known[name]
         packages = {p["name"]: p for p in self.reader.packages(changed)}
         for name, package in packages.items():
             known[name] = {"modified": modified[name], "summary": dataset_summary(package)}
+            touched.append(known[name]["summary"])
+        if state.get("today") != self.site.today.isoformat():
+            touched = None  # overdue markers may change anywhere
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
         assets.copy_vendor_assets(self.out_dir)
@@ -194,6 +223,7 @@ class SiteBuilder:
             summaries=sorted((d["summary"] for d in known.values()), key=_title_order),
             packages=packages,
             state_dir=self.state_dir,
+            touched=touched,
         )
         self._run_dataset_units(context, output, fingerprint[:10])
         output.log.written.extend(sorted(self._update_search(context, changed, removed, full)))
@@ -206,6 +236,8 @@ class SiteBuilder:
             api_url=self.site.api_url,
             static=fingerprint,
             out_dir=str(self.out_dir),
+            today=self.site.today.isoformat(),
+            inputs=self._inputs,
         )
         self._save_state(state)
         return BuildReport(

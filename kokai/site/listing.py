@@ -6,7 +6,7 @@ only the list pages it sits on, never every page after it."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from math import ceil
 
@@ -55,30 +55,31 @@ class FacetValue:
         return f"datasets/{FACETS[self.facet][2]}/{slug(self.value)}/"
 
 
-def facet_index(summaries: list[dict]) -> dict[str, list[FacetValue]]:
-    """Every facet's values with their counts, most used first."""
-    out: dict[str, list[FacetValue]] = {}
-    for facet in FACETS:
-        counts: Counter[str] = Counter()
-        labels: dict[str, str] = {}
-        for summary in summaries:
-            for value, label in facet_values(summary, facet):
-                counts[value] += 1
-                labels[value] = label
-        out[facet] = [
-            FacetValue(facet, value, labels[value], count)
-            for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        ]
+def members(summaries: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """(facet, value) → the datasets with that value, in list order. Written out
+    per facet rather than through facet_values: it runs over every dataset on
+    every build."""
+    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for summary in summaries:
+        if summary["organization"]:
+            out[("organization", summary["organization"])].append(summary)
+        for tag in summary["tags"]:
+            out[("tags", tag)].append(summary)
+        for fmt in summary["formats"]:
+            out[("res_format", fmt)].append(summary)
+        if summary["license_id"]:
+            out[("license_id", summary["license_id"])].append(summary)
     return out
 
 
-def members(summaries: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """(facet, value) → the datasets with that value, in list order."""
-    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for summary in summaries:
-        for facet in FACETS:
-            for value, _ in facet_values(summary, facet):
-                out[(facet, value)].append(summary)
+def facet_index(by_value: dict[tuple[str, str], list[dict]]) -> dict[str, list[FacetValue]]:
+    """Every facet's values (from `members`) with their counts, most used first."""
+    out: dict[str, list[FacetValue]] = {facet: [] for facet in FACETS}
+    for (facet, value), datasets in by_value.items():
+        label = dict(facet_values(datasets[0], facet)).get(value, value)
+        out[facet].append(FacetValue(facet, value, label, len(datasets)))
+    for values in out.values():
+        values.sort(key=lambda v: (-v.count, v.value))
     return out
 
 

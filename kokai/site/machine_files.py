@@ -489,9 +489,13 @@ def atom_feed(
     An entry's id is the dataset's id (urn:uuid), so a renamed dataset stays one entry
     and a modified one shows as updated."""
     packages = list(packages_newest_first[:limit])
-    entries = [_atom_entry(p, site) for p in packages]
-    newest = _utc(packages[0].get("metadata_modified")) if packages else None
-    updated = newest or f"{site.today.isoformat()}T00:00:00Z"
+    newest = packages[0].get("metadata_modified") if packages else None
+    return atom_document([atom_entry(p, site) for p in packages], newest, site)
+
+
+def atom_document(entries: Sequence[str], newest_modified: str | None, site: SiteInfo) -> bytes:
+    """The Atom feed around entries already made (atom_entry, cached per dataset)."""
+    updated = _utc(newest_modified) or f"{site.today.isoformat()}T00:00:00Z"
     feed_url = page_url(site, "feed.atom")
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -507,7 +511,7 @@ def atom_feed(
     return "\n".join([*head, *entries, "</feed>", ""]).encode("utf-8")
 
 
-def _atom_entry(package: dict[str, Any], site: SiteInfo) -> str:
+def atom_entry(package: dict[str, Any], site: SiteInfo) -> str:
     page = dataset_page(site, package)
     modified = _utc(package.get("metadata_modified")) or f"{site.today.isoformat()}T00:00:00Z"
     published = _utc(package.get("metadata_created"))

@@ -33,6 +33,12 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+def list_folder(path: str) -> str:
+    """The list a page belongs to: 'datasets/tag/防災/page/3/' → 'datasets/tag/防災/'."""
+    head, marker, _ = path.rpartition("page/")
+    return head if marker and path.endswith("/") and head.endswith("/") else path
+
+
 @dataclass
 class WriteLog:
     written: list[str] = field(default_factory=list)
@@ -68,6 +74,19 @@ class SiteOutput:
         for path, content in files.items():
             self.write(path, content)
         self.record(unit, list(files))
+
+    def keep(self, unit_id: str) -> None:
+        """A unit whose inputs did not change stays as it is (when it was built before)."""
+        if unit_id in self.state:
+            self._seen.add(unit_id)
+            self.log.units_skipped += 1
+
+    def keep_lists(self, folders: set[str]) -> None:
+        """The list pages under `folders` stay as they are (nothing they show changed)."""
+        for unit_id in self.state:
+            if unit_id.startswith("list:") and list_folder(unit_id[5:]) in folders:
+                self._seen.add(unit_id)
+                self.log.units_skipped += 1
 
     def skip(self, unit: Unit) -> None:
         self._seen.add(unit.id)

@@ -4,6 +4,7 @@ each depends on (its key), and how it is rendered."""
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -12,7 +13,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from kokai.site import listing, machine_files
+from kokai.site import assets, listing, machine_files
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.dataset_page import dataset_files
 from kokai.site.gtfs_pages import gtfs_site
@@ -24,6 +25,7 @@ from kokai.site.summary import is_overdue, newest_first
 from kokai.vocab.gtfs import feed_resource
 
 HOME_LISTS = 8  # datasets in each list of the home page
+ATOM_ENTRIES = 50  # the newest datasets in the Atom feed
 ORGANIZATION_NEWEST = 20  # an organisation's page lists its newest; the rest are a facet list
 FEED_LIMIT = 8 * 1024 * 1024 * 64  # bytes of a GTFS feed read for its pages (512 MiB)
 
@@ -36,7 +38,9 @@ class BuildContext:
     summaries: list[dict]  # every public dataset, in title order
     packages: dict[str, dict]  # full dicts of the datasets shown in this build
     state_dir: Path
-    _shown: dict[str, dict] = field(default_factory=dict)
+    # summaries (before and after) of the datasets that changed; None: every list may have
+    touched: list[dict] | None = None
+    unchanged_lists: set[str] = field(default_factory=set)  # list folders left as they are
 
     def package(self, name: str) -> dict:
         """The full package dict, shown now only when this build needs it."""
@@ -70,21 +74,31 @@ class BuildContext:
         return self.reader.organizations()
 
     @cached_property
-    def list_items(self) -> dict[str, dict]:
-        return {s["name"]: list_item(s, self.site.today) for s in self.summaries}
+    def by_name(self) -> dict[str, dict]:
+        return {s["name"]: s for s in self.summaries}
+
+    @cached_property
+    def newest(self) -> list[dict]:
+        """Every dataset, the most recently modified first."""
+        return newest_first(self.summaries)
+
+    def list_item(self, name: str) -> dict:
+        """What a list shows of a dataset (made when a page that shows it is rendered)."""
+        return list_item(self.by_name[name], self.site.today)
 
     @cached_property
     def list_item_keys(self) -> dict[str, str]:
         """Each list item's key: its summary's hash (kept with it in the build state)
         and whether it is overdue today. A list page's key is made of its items' keys."""
+        today = self.site.today.isoformat()
         return {
-            s["name"]: s["key"] + ("!" if self.list_items[s["name"]]["overdue"] else "")
+            s["name"]: s["key"] + ("!" if s["due"] and s["due"] < today else "")
             for s in self.summaries
         }
 
     @cached_property
     def facets(self) -> dict[str, list[listing.FacetValue]]:
-        return listing.facet_index(self.summaries)
+        return listing.facet_index(self.members)
 
     @cached_property
     def members(self) -> dict[tuple[str, str], list[dict]]:
@@ -105,11 +119,14 @@ def other_units(ctx: BuildContext) -> Iterator[Unit]:
 # ------------------------------------------------------------------ datasets
 
 
-def dataset_units(ctx: BuildContext) -> Iterator[Unit]:
+def dataset_units(ctx: BuildContext, names: set[str] | None = None) -> Iterator[Unit]:
+    """The units of the dataset pages (of `names` only, when given)."""
     today = ctx.site.today.isoformat()
     downloads, reuses = ctx.downloads, ctx.reuses_by_dataset
     for summary in ctx.summaries:
         name = summary["name"]
+        if names is not None and name not in names:
+            continue
         due = summary["due"]
         key = "|".join((  # plain text: 10,000 of these are compared on every build
             summary["modified"],
@@ -163,6 +180,7 @@ def list_units(ctx: BuildContext) -> Iterator[Unit]:
     facet_key = key_of({f: [(v.value, v.count) for v in vs[:20]] for f, vs in facets.items()})
     yield from _paged_list(ctx, "datasets/", "データセット一覧", ctx.summaries, facets, facet_key)
     members = ctx.members
+    affected = _affected_lists(ctx)
     for facet, values in facets.items():
         label = listing.FACETS[facet][1]
         folder = f"datasets/{listing.FACETS[facet][2]}/"
@@ -181,9 +199,29 @@ def list_units(ctx: BuildContext) -> Iterator[Unit]:
             },
         )
         for value in values:
+            if (facet, value.value) not in affected:
+                ctx.unchanged_lists.add(value.path)
+                continue
             title = f"{label}：{value.label}"
             yield from _paged_list(ctx, value.path, title, members[(facet, value.value)], None, "",
                                    crumb=(label, folder))  # fmt: skip
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _affected_lists(ctx: BuildContext) -> set[tuple[str, str]] | _Everything:
+    """The facet lists a changed dataset was or is on: only they can change."""
+    if ctx.touched is None:
+        return _Everything()
+    return {
+        (facet, value)
+        for summary in ctx.touched
+        for facet in listing.FACETS
+        for value, _ in listing.facet_values(summary, facet)
+    }
 
 
 def _paged_list(
@@ -198,7 +236,6 @@ def _paged_list(
     chunks = listing.pages_of(summaries)
     total = len(summaries)
     for number, chunk in enumerate(chunks, start=1):
-        items = [ctx.list_items[s["name"]] for s in chunk]
         path = listing.page_path(folder, number)
         key = hashlib.sha1(  # plain text, not key_of: there are thousands of list pages
             "|".join([*(ctx.list_item_keys[s["name"]] for s in chunk), str(number),
@@ -210,7 +247,8 @@ def _paged_list(
         if folder != "datasets/":
             crumbs.append((title.split("：", 1)[-1], folder))
 
-        def produce(items=items, number=number, path=path, crumbs=crumbs) -> Files:
+        def produce(chunk=chunk, number=number, path=path, crumbs=crumbs) -> Files:
+            items = [ctx.list_item(s["name"]) for s in chunk]
             return {
                 path + "index.html": ctx.renderer.page(
                     "dataset_list.html",
@@ -231,13 +269,12 @@ def _paged_list(
 
 
 def home_unit(ctx: BuildContext) -> Unit:
-    newest = [ctx.list_items[s["name"]] for s in newest_first(ctx.summaries)[:HOME_LISTS]]
-    by_name = {s["name"]: s for s in ctx.summaries}
+    newest = [ctx.list_item(s["name"]) for s in ctx.newest[:HOME_LISTS]]
     popular_names = sorted(
-        (n for n in ctx.downloads if n in by_name and ctx.downloads[n] > 0),
+        (n for n in ctx.downloads if n in ctx.by_name and ctx.downloads[n] > 0),
         key=lambda n: (-ctx.downloads[n], n),
     )[:HOME_LISTS]
-    popular = [{**ctx.list_items[n], "downloads": ctx.downloads[n]} for n in popular_names]
+    popular = [{**ctx.list_item(n), "downloads": ctx.downloads[n]} for n in popular_names]
     facets = ctx.facets
     organizations = facets["organization"]
     tags = facets["tags"][:30]
@@ -279,7 +316,7 @@ def organization_units(ctx: BuildContext) -> Iterator[Unit]:
     )
     for org in orgs:
         datasets = newest_first(ctx.members.get(("organization", org["name"]), []))
-        items = [ctx.list_items[s["name"]] for s in datasets[:ORGANIZATION_NEWEST]]
+        items = [ctx.list_item(s["name"]) for s in datasets[:ORGANIZATION_NEWEST]]
         path = f"organization/{listing.slug(org['name'])}/index.html"
         yield Unit(
             f"organization:{org['name']}",
@@ -319,15 +356,18 @@ def metrics_unit(ctx: BuildContext) -> Unit:
 
 
 def fixed_page_units(ctx: BuildContext) -> Iterator[Unit]:
+    axe_version = assets.vendor_versions().get("axe-core", "")  # named on the policy page
     for folder, template, label in (
         ("accessibility/", "accessibility.html", "アクセシビリティ方針"),
         ("api/", "api.html", "API・機械判読できる目録"),
     ):
         yield Unit(
             f"page:{folder}",
-            key_of(template, ctx.site.today.year),
+            key_of(template, ctx.site.today.year, axe_version),
             lambda folder=folder, template=template, label=label: {
-                folder + "index.html": ctx.renderer.page(template, breadcrumbs=[(label, folder)])
+                folder + "index.html": ctx.renderer.page(
+                    template, breadcrumbs=[(label, folder)], axe_version=axe_version
+                )
             },
         )
 
@@ -351,15 +391,18 @@ def _machine_files(ctx: BuildContext) -> Files:
                 modified,
                 pod=machine_files.encode_fragment(machine_files.pod_dataset(package, ctx.site)),
                 dcat=machine_files.encode_fragment(machine_files.dcat_dataset(package, ctx.site)),
+                # as a JSON string: the entry's own line breaks must not split the store's lines
+                atom=json.dumps(machine_files.atom_entry(package, ctx.site)).encode("ascii"),
             )
     fragments.keep(wanted)
     fragments.save()
-    newest = [ctx.package(s["name"]) for s in newest_first(ctx.summaries)[:50]]
-    latest = newest[0]["metadata_modified"] if newest else None
+    newest = [s["name"] for s in ctx.newest[:ATOM_ENTRIES]]
+    latest = ctx.by_name[newest[0]]["modified"] if newest else None
+    entries = [json.loads(fragments.get(name, "atom")) for name in newest]
     return {
         "data.json": machine_files.data_json(fragments.all("pod"), ctx.site),
         "catalog.jsonld": machine_files.dcat_catalog(fragments.all("dcat"), ctx.site, modified=latest),
-        "feed.atom": machine_files.atom_feed(newest, ctx.site),
+        "feed.atom": machine_files.atom_document(entries, latest, ctx.site),
         "robots.txt": machine_files.robots_txt(ctx.site),
     }
 
@@ -368,7 +411,8 @@ def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:
     pages = sorted(p[: -len("index.html")] for p in paths if p.endswith("index.html"))
     modified = {f"dataset/{s['name']}/": s["modified"][:10] for s in ctx.summaries}
     urls = [(p, modified.get(p)) for p in pages]
-    return Unit("sitemap", key_of(urls), lambda: machine_files.sitemap(urls, ctx.site))
+    key = hashlib.sha1("\n".join(f"{p} {m}" for p, m in urls).encode()).hexdigest()
+    return Unit("sitemap", key, lambda: machine_files.sitemap(urls, ctx.site))
 
 
 class FragmentStore:
@@ -377,7 +421,7 @@ class FragmentStore:
     Lines of name, modified and the parts, tab-separated (compact JSON has no raw
     tab or newline), in BUCKETS files by the name's hash: a change rewrites one."""
 
-    PARTS = ("pod", "dcat")
+    PARTS = ("pod", "dcat", "atom")
     BUCKETS = 64
 
     def __init__(self, folder: Path):
@@ -405,6 +449,9 @@ class FragmentStore:
         for name in [n for n in self.rows if n not in wanted]:
             del self.rows[name]
             self.dirty.add(self._bucket(name))
+
+    def get(self, name: str, part: str) -> bytes:
+        return self.rows[name][1 + self.PARTS.index(part)]
 
     def all(self, part: str) -> list[bytes]:
         index = 1 + self.PARTS.index(part)

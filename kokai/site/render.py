@@ -7,6 +7,7 @@ sub-path of any static host (`kokai site build --base-url`)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 TEMPLATES = Path(__file__).with_name("templates")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 STATIC = Path(__file__).with_name("static")
 
 
@@ -91,7 +93,10 @@ class SiteRenderer:
 
     def url(self, path: str = "") -> str:
         """A link to a site path, under the base path ("dataset/aed/" → /opendata/dataset/aed/)."""
-        return self.site.base_path + quote(path.lstrip("/"), safe="/#?=&%:.~-_")
+        path = path.lstrip("/")
+        if not _PLAIN_PATH.fullmatch(path):  # most links need no quoting, and quote() is slow
+            path = quote(path, safe="/#?=&%:.~-_")
+        return self.site.base_path + path
 
     def asset(self, name: str) -> str:
         """A link to a file of static/, with the build's fingerprint so caches renew."""

@@ -9,7 +9,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-SNIPPET = 160  # characters of the description shown in lists
+SNIPPET = 100  # characters of the description shown in lists (kept for every dataset in the build state)
 
 
 def extras_of(package: dict) -> dict[str, str]:

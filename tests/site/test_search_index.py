@@ -4,6 +4,7 @@ that write exactly what a full build of the same datasets writes."""
 from __future__ import annotations
 
 import json
+import marshal
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -189,7 +190,7 @@ def test_update_of_one_dataset_rewrites_few_files(tmp_path):
 
 
 def _slot_chunk(tmp_path: Path, name: str) -> int:
-    state = json.loads((tmp_path / "state" / "index.json").read_text())
+    state = marshal.loads((tmp_path / "state" / "index.marshal").read_bytes())
     return state["slots"][name] // search_index.CHUNK
 
 

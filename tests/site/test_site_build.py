@@ -173,6 +173,15 @@ def test_incremental_builds_equal_a_full_build(tmp_path):
     assert "dataset/shelters/index.html" not in changed.written
     assert not any(p.startswith("dataset/community-bus/") for p in changed.written)
 
+    # leaving tags takes the dataset off those lists; lists it was never on stay untouched
+    catalog.action.package_patch(id="shelters", tags=[{"name": "避難所"}, {"name": "新しいタグ"}])
+    retagged = city.builder(out).build()
+    assert "datasets/tag/新しいタグ/index.html" in retagged.written
+    assert not (out / "datasets/tag/福祉避難所").exists()  # shelters was its only dataset
+    bousai = (out / "datasets/tag/防災/index.html").read_text("utf-8")
+    assert "dataset/evacuation-sites/" in bousai and "dataset/shelters/" not in bousai
+    assert "datasets/tag/GTFS/index.html" not in retagged.written
+
     catalog.action.package_delete(id="evacuation-sites")
     deleted = city.builder(out).build()
     assert deleted.removed == ["evacuation-sites"]
@@ -259,3 +268,22 @@ def test_publish_updates_a_site_built_before(tmp_path, capsys):
     assert "公開サイトを作りました（変わったところだけ）" in capsys.readouterr().err
     page = (city.config.site_dir / "dataset/population/index.html").read_text("utf-8")
     assert "地域別人口（2026年版）" in page
+
+
+def test_a_new_download_rebuilds_that_dataset_page_only(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kokai.web.app import create_app
+
+    city = publish_demo_city(tmp_path / "city")
+    out = tmp_path / "_site"
+    city.builder(out).build()
+    before = (out / "dataset/population/index.html").read_text("utf-8")
+    url = city.catalog().action.package_show(id="population")["resources"][0]["url"]
+    with TestClient(create_app(city.config)) as client:
+        assert client.get(urlsplit(url).path, headers={"User-Agent": "Mozilla/5.0"}).status_code == 200
+    report = city.builder(out).build()
+    assert [p for p in report.written if p.startswith("dataset/")] == ["dataset/population/index.html"]
+    count = re.compile(r"ダウンロード数（過去12か月）：([0-9,]+) 回")
+    assert int(count.search((out / "dataset/population/index.html").read_text("utf-8")).group(1)) == \
+        int(count.search(before).group(1)) + 1
