@@ -342,7 +342,12 @@ def _update_site(config) -> None:
 
     if not default_state_dir(config.site_dir.resolve()).is_dir():
         return
-    report = SiteBuilder(config, config.site_dir).build()
+    try:
+        report = SiteBuilder(config, config.site_dir).build()
+    except KokaiError as exc:  # the publish itself is done; say what keeps the site behind
+        print(f"kokai: 公開は完了しましたが、公開サイトを更新できませんでした / published, but the "
+              f"site was not updated: {exc}", file=sys.stderr)
+        return
     print(next(iter_report_lines(report)), file=sys.stderr)
 
 

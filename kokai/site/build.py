@@ -1,8 +1,8 @@
 """`kokai site build`: the static site from the catalog, rebuilt incrementally.
 
 The build reads which public datasets exist and when each last changed (one
-cheap search), shows in full only the datasets that changed since the last
-build, and keeps a summary of the others in its state. Every output is a unit
+query, package_modified_list), shows in full only the datasets that changed
+since the last build, and keeps a summary of the others in its state. Every output is a unit
 (kokai/site/output.py) keyed by its inputs, so publishing one dataset rewrites
 its own pages, the list pages it sits on, the home page, the search shards its
 words live in, and the catalog-wide files (data.json, catalog.jsonld, the Atom
@@ -16,9 +16,10 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from kokai.catalog.client import LocalCatalog
 from kokai.config import Config
@@ -32,6 +33,7 @@ from kokai.site.summary import dataset_summary
 
 # Bump when the pages' shape changes: the next build is then a full one.
 BUILD_VERSION = 4
+JAPAN = ZoneInfo("Asia/Tokyo")
 STATE_NAME = "state.marshal"  # marshal: 5x faster than JSON for 10,000 datasets
 
 
@@ -70,7 +72,7 @@ def site_info(config: Config, base_url: str | None, today: date | None) -> SiteI
         city_code=config.city_code,
         base_url=base,
         api_url=config.site_url.rstrip("/"),
-        today=today or date.today(),
+        today=today or datetime.now(JAPAN).date(),  # the city's date, whatever the server's zone
     )
 
 
@@ -90,6 +92,7 @@ class SiteBuilder:
         self.state_dir = (state_dir or default_state_dir(self.out_dir)).resolve()
         self.site = site_info(config, base_url, today)
         self.reader = CatalogReader(catalog or LocalCatalog(config))
+        self._inputs: dict | None = None  # downloads and 活用事例 per dataset at the last build
 
     # ------------------------------------------------------------------ state
 

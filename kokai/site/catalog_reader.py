@@ -7,7 +7,7 @@ so a private dataset can never reach the static site."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from kokai.catalog.client import LocalCatalog
 
@@ -55,6 +55,16 @@ class CatalogReader:
 
     def metrics(self) -> dict[str, Any]:
         return self.catalog.action.metrics_report()
+
+    def copy_file(self, resource: dict, target: BinaryIO) -> bool:
+        """Stream an uploaded resource's current file into `target` (False for a link)."""
+        sha256 = resource.get("hash") or ""
+        if resource.get("url_type") != "upload" or len(sha256) != 64:
+            return False
+        for chunk in self.catalog.blobs.open_range(sha256):
+            target.write(chunk)
+        target.flush()
+        return True
 
     def read_file(self, resource: dict, limit: int) -> bytes | None:
         """The first `limit` bytes of an uploaded resource's current file, found by

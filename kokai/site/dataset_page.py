@@ -29,6 +29,7 @@ def dataset_files(
     downloads: int,
     reuses: list[dict],
     gtfs_summary: dict | None,
+    gtfs_problem: str | None = None,
 ) -> Files:
     site = renderer.site
     name = package["name"]
@@ -60,6 +61,7 @@ def dataset_files(
         downloads=downloads,
         reuses=reuses,
         gtfs=gtfs_summary,
+        gtfs_problem=gtfs_problem,
         json_ld=Markup(_script_json(schema_org_dataset(site, package, page_url))),
         breadcrumbs=[("データセット", "datasets/"), (package.get("title") or name, folder)],
     )

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from kokai.gtfs.timetable import (
@@ -322,7 +323,7 @@ class _FeedPages:
         return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def gtfs_site(renderer: SiteRenderer, package: dict, resource: dict, feed: bytes,
+def gtfs_site(renderer: SiteRenderer, package: dict, resource: dict, feed: bytes | Path,
               dataset_path: str) -> GtfsSite:  # fmt: skip
     """The pages of a GTFS resource, keyed by site-relative path (…/gtfs/index.html,
     routes/, stops/, signage/, *.geojson), and a summary for the dataset page.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
+from kokai.errors import KokaiError
 from kokai.site import assets, listing, machine_files
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.dataset_page import dataset_files
@@ -27,7 +29,6 @@ from kokai.vocab.gtfs import feed_resource
 HOME_LISTS = 8  # datasets in each list of the home page
 ATOM_ENTRIES = 50  # the newest datasets in the Atom feed
 ORGANIZATION_NEWEST = 20  # an organisation's page lists its newest; the rest are a facet list
-FEED_LIMIT = 8 * 1024 * 1024 * 64  # bytes of a GTFS feed read for its pages (512 MiB)
 
 
 @dataclass
@@ -140,14 +141,19 @@ def dataset_units(ctx: BuildContext, names: set[str] | None = None) -> Iterator[
 
 def dataset_files_of(ctx: BuildContext, name: str) -> Files:
     package = ctx.package(name)
-    gtfs = None
+    gtfs = gtfs_problem = None
     resource = feed_resource(package)
     files: Files = {}
     if resource is not None:
-        feed = ctx.reader.read_file(resource, FEED_LIMIT)
-        if feed is not None:
-            gtfs = gtfs_site(ctx.renderer, package, resource, feed, f"dataset/{name}/")
-            files.update(gtfs.pages)
+        # streamed to a file, not held in memory: the feed reader caps what it inflates
+        with tempfile.NamedTemporaryFile(prefix="kokai-feed-", suffix=".zip") as feed:
+            try:
+                if ctx.reader.copy_file(resource, feed):
+                    gtfs = gtfs_site(ctx.renderer, package, resource, Path(feed.name),
+                                     f"dataset/{name}/")  # fmt: skip
+                    files.update(gtfs.pages)
+            except KokaiError as exc:  # a feed put in through the API unchecked: the rest still builds
+                gtfs_problem = str(exc)
     files.update(
         dataset_files(
             ctx.renderer,
@@ -156,6 +162,7 @@ def dataset_files_of(ctx: BuildContext, name: str) -> Files:
             downloads=ctx.downloads.get(name, 0),
             reuses=ctx.reuses_by_dataset.get(name, []),
             gtfs_summary=gtfs.summary if gtfs else None,
+            gtfs_problem=gtfs_problem,
         )
     )
     return files

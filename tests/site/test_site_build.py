@@ -5,6 +5,7 @@ and incremental builds equal to full ones."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -287,3 +288,21 @@ def test_a_new_download_rebuilds_that_dataset_page_only(tmp_path):
     count = re.compile(r"ダウンロード数（過去12か月）：([0-9,]+) 回")
     assert int(count.search((out / "dataset/population/index.html").read_text("utf-8")).group(1)) == \
         int(count.search(before).group(1)) + 1
+
+
+def test_a_broken_feed_put_in_through_the_api_does_not_stop_the_build(tmp_path):
+    """A catalog filled through the API (no publish gate) still builds; the page says why
+    there is no timetable."""
+    city = publish_demo_city(tmp_path / "city")
+    catalog = city.catalog()
+    organization = catalog.action.package_show(id="shelters")["owner_org"]
+    broken = catalog.action.package_create(name="broken-bus", title="壊れたバス", owner_org=organization)
+    catalog.action.resource_create(package_id=broken["id"], name="feed", format="GTFS",
+                                   upload=("feed.zip", io.BytesIO(b"not a zip")))  # fmt: skip
+    out = tmp_path / "_site"
+    report = city.builder(out).build()
+    assert "broken-bus" in report.changed
+    page = (out / "dataset/broken-bus/index.html").read_text("utf-8")
+    assert "時刻表のページを作れませんでした" in page
+    assert not (out / "dataset/broken-bus/gtfs").exists()
+    assert (out / "dataset/community-bus/gtfs/index.html").is_file()
