@@ -306,3 +306,26 @@ def test_a_broken_feed_put_in_through_the_api_does_not_stop_the_build(tmp_path):
     assert "時刻表のページを作れませんでした" in page
     assert not (out / "dataset/broken-bus/gtfs").exists()
     assert (out / "dataset/community-bus/gtfs/index.html").is_file()
+
+
+def test_dataset_pages_rendered_by_worker_processes_equal_the_serial_ones(tmp_path, demo_city,
+                                                                           monkeypatch):
+    from kokai.site import parallel
+
+    serial = tmp_path / "serial" / "_site"
+    demo_city.builder(serial).build()
+    monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    pools = []
+
+    class CountedWorkers(parallel.DatasetWorkers):
+        def submit(self, out_dir, packages):
+            pools.append(len(packages))
+            super().submit(out_dir, packages)
+
+    monkeypatch.setattr(parallel, "DatasetWorkers", CountedWorkers)
+    workers = tmp_path / "workers" / "_site"
+    report = demo_city.builder(workers).build()
+    assert pools == [5]  # every dataset page went to the worker processes
+    assert "dataset/shelters/index.html" in report.written
+    assert site_files(workers) == site_files(serial)
