@@ -338,10 +338,12 @@ def cmd_publish(args, config) -> int:
 def _update_site(config) -> None:
     """After a publish, the public site's pages that the change touches, when the
     site has been built here before (`kokai site build`); nothing otherwise."""
-    from kokai.site.build import SiteBuilder, default_state_dir, iter_report_lines
+    from kokai.site.output import default_state_dir
 
     if not default_state_dir(config.site_dir.resolve()).is_dir():
-        return
+        return  # never built here: publishing alone loads nothing of the site
+    from kokai.site.build import SiteBuilder, iter_report_lines
+
     try:
         report = SiteBuilder(config, config.site_dir).build()
     except KokaiError as exc:  # the publish itself is done; say what keeps the site behind

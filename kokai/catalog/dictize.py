@@ -53,6 +53,14 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
 
 
+def extras_of(package: dict[str, Any]) -> dict[str, Any]:
+    """A package dict's extras as a dict (CKAN lists them as [{key, value}])."""
+    extras = package.get("extras") or []
+    if isinstance(extras, dict):
+        return {str(k): v for k, v in extras.items()}
+    return {str(e.get("key")): e.get("value") for e in extras if isinstance(e, dict)}
+
+
 def resource_dictize(resource: Resource) -> dict:
     out: dict[str, Any] = {}
     for column in RESOURCE_COLUMNS:

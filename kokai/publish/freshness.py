@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from kokai.catalog.dictize import extras_of
 from kokai.vocab.frequency import UpdateFrequency, find_frequency, frequency_words
 
 OVERDUE = "overdue"
@@ -123,14 +124,6 @@ def parse_date(value: Any) -> date | None:
 
 
 # ------------------------------------------------------------------ package and log helpers
-
-
-def extras_of(package: Mapping[str, Any]) -> dict[str, str]:
-    """The package's extras as a dict (CKAN lists them as [{key, value}])."""
-    extras = package.get("extras") or []
-    if isinstance(extras, Mapping):
-        return {str(k): v for k, v in extras.items()}
-    return {str(e.get("key")): e.get("value") for e in extras if isinstance(e, Mapping)}
 
 
 def package_frequency(package: Mapping[str, Any]) -> UpdateFrequency | None:

@@ -95,9 +95,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from kokai.catalog.dictize import extras_of
 from kokai.publish.freshness import (
     catalog_state,
-    extras_of,
     iso_utc,
     japan_time,
     last_change,

@@ -26,10 +26,10 @@ from kokai.config import Config
 from kokai.errors import KokaiError
 from kokai.site import assets, pages, parallel
 from kokai.site.catalog_reader import CatalogReader
-from kokai.site.output import SiteOutput, Unit, key_of
+from kokai.site.output import SiteOutput, Unit, default_state_dir, key_of
 from kokai.site.render import STATIC, SiteInfo, SiteRenderer, static_fingerprint
 from kokai.site.search_index import SearchIndex
-from kokai.site.summary import dataset_summary
+from kokai.site.summary import dataset_summary, title_order
 
 # Bump when the pages' shape changes: the next build is then a full one.
 BUILD_VERSION = 4
@@ -49,12 +49,6 @@ class BuildReport:
     units_built: int = 0
     units_skipped: int = 0
     seconds: float = 0.0
-
-
-def default_state_dir(out_dir: Path) -> Path:
-    """Beside the output (`_site` → `_site.state`), so that nothing private-looking
-    is uploaded with the site."""
-    return out_dir.with_name(out_dir.name + ".state")
 
 
 def site_info(config: Config, base_url: str | None, today: date | None) -> SiteInfo:
@@ -126,26 +120,26 @@ class SiteBuilder:
         """The dataset pages, in worker processes when there are many to render
         (the other units run here meanwhile), then everything else."""
         units = list(pages.dataset_units(context, self._datasets_to_look_at(context, output)))
-        todo = [u for u in units if output.needs(u)]
+        todo = {u.id: u for u in units if output.needs(u)}
         workers = None
         if len(todo) >= parallel.MIN_PAGES and parallel.worker_count() > 1:
             shared = {"downloads": context.downloads, "reuses_by_dataset": context.reuses_by_dataset}
             workers = parallel.DatasetWorkers(self.config, self.site, static_version, shared)
-            names = [u.id.split(":", 1)[1] for u in todo]
+            names = [unit_id.split(":", 1)[1] for unit_id in todo]
             workers.submit(self.out_dir, [context.package(n) for n in names])
-        handed = {u.id for u in todo} if workers is not None else set()
         for unit in units:
-            if unit.id not in handed:
-                output.run(unit)
+            if unit.id not in todo:
+                output.skip(unit)
+            elif workers is None:
+                output.produce(unit)
         for unit in pages.other_units(context):
             output.run(unit)
         output.keep_lists(context.unchanged_lists)
         if workers is not None:
-            by_id = {u.id: u for u in todo}
             for done, written in workers.results():
                 output.log.written.extend(written)
                 for name, paths in done:
-                    output.record(by_id[f"dataset:{name}"], paths)
+                    output.record(todo[f"dataset:{name}"], paths)
 
     def _datasets_to_look_at(self, context: pages.BuildContext, output: SiteOutput) -> set[str] | None:
         """The datasets whose page may have changed: those that changed, and those
@@ -223,10 +217,11 @@ class SiteBuilder:
             site=self.site,
             renderer=renderer,
             reader=self.reader,
-            summaries=sorted((d["summary"] for d in known.values()), key=_title_order),
+            summaries=sorted((d["summary"] for d in known.values()), key=title_order),
             packages=packages,
             state_dir=self.state_dir,
             touched=touched,
+            vendor_versions=vendor,
         )
         self._run_dataset_units(context, output, fingerprint[:10])
         output.log.written.extend(sorted(self._update_search(context, changed, removed, full)))
@@ -255,10 +250,6 @@ class SiteBuilder:
             units_skipped=output.log.units_skipped,
             seconds=time.perf_counter() - started,
         )
-
-
-def _title_order(summary: dict) -> tuple[str, str]:
-    return (summary["title"], summary["name"])
 
 
 def static_files() -> dict[str, bytes]:

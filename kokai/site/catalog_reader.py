@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
+from kokai.catalog.blobs import is_sha256
 from kokai.catalog.client import LocalCatalog
 
 PAGE = 1000  # package_search rows per call (CKAN's own maximum)
@@ -58,21 +59,23 @@ class CatalogReader:
 
     def copy_file(self, resource: dict, target: BinaryIO) -> bool:
         """Stream an uploaded resource's current file into `target` (False for a link)."""
-        sha256 = resource.get("hash") or ""
-        if resource.get("url_type") != "upload" or len(sha256) != 64:
+        chunks = self._stored_chunks(resource)
+        if chunks is None:
             return False
-        for chunk in self.catalog.blobs.open_range(sha256):
+        for chunk in chunks:
             target.write(chunk)
         target.flush()
         return True
 
     def read_file(self, resource: dict, limit: int) -> bytes | None:
-        """The first `limit` bytes of an uploaded resource's current file, found by
-        the sha256 the catalog records for it (its `hash`); None for a link."""
+        """The first `limit` bytes of an uploaded resource's current file (None for a link)."""
+        chunks = self._stored_chunks(resource, limit)
+        return None if chunks is None else b"".join(chunks)
+
+    def _stored_chunks(self, resource: dict, length: int | None = None) -> Iterator[bytes] | None:
+        """The stored bytes of an upload, found by the sha256 the catalog records for it
+        (its `hash`); None for a link."""
         sha256 = resource.get("hash") or ""
-        if resource.get("url_type") != "upload" or len(sha256) != 64:
+        if resource.get("url_type") != "upload" or not is_sha256(sha256):
             return None
-        chunks = []
-        for chunk in self.catalog.blobs.open_range(sha256, 0, limit):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return self.catalog.blobs.open_range(sha256, 0, length)

@@ -10,11 +10,12 @@ from typing import Any
 from markupsafe import Markup
 
 from kokai.catalog.dcat import spatial_geometry
+from kokai.catalog.dictize import extras_of
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.output import Files
 from kokai.site.preview import READ_LIMIT, TABLE_FORMATS, TablePreview, table_preview
 from kokai.site.render import SiteInfo, SiteRenderer
-from kokai.site.summary import extras_of, is_overdue, quality_of, update_due
+from kokai.site.summary import is_overdue, json_extra, quality_of, update_due
 from kokai.vocab.geo import geometry_bbox
 
 # Licences whose terms ask for no attribution (the text is still offered).
@@ -49,9 +50,9 @@ def dataset_files(
         package=package,
         extras=extras,
         quality=quality,
-        validation=_json(extras.get("kokai_validation")),
+        validation=json_extra(package, "kokai_validation"),
         due=due,
-        overdue=is_overdue(due, site.today),
+        overdue=is_overdue(due, site.today.isoformat()),
         page_url=page_url,
         attribution=attribution_text(site, package, page_url),
         attribution_required=package.get("license_id") not in NO_ATTRIBUTION,
@@ -66,15 +67,6 @@ def dataset_files(
         breadcrumbs=[("データセット", "datasets/"), (package.get("title") or name, folder)],
     )
     return files
-
-
-def _json(raw: Any) -> dict:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
 
 
 def _first_preview(package: dict, reader: CatalogReader) -> tuple[TablePreview | None, dict | None]:

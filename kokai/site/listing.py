@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from math import ceil
 
 PER_PAGE = 50
 
@@ -52,7 +51,12 @@ class FacetValue:
 
     @property
     def path(self) -> str:
-        return f"datasets/{FACETS[self.facet][2]}/{slug(self.value)}/"
+        return facet_path(self.facet, self.value)
+
+
+def facet_path(facet: str, value: str) -> str:
+    """The list of the datasets with one facet value: datasets/tag/防災/."""
+    return f"datasets/{FACETS[facet][2]}/{slug(value)}/"
 
 
 def members(summaries: list[dict]) -> dict[tuple[str, str], list[dict]]:
@@ -93,6 +97,3 @@ def page_path(folder: str, number: int) -> str:
     """folder 'datasets/' → page 1 at datasets/, page 2 at datasets/page/2/."""
     return folder if number == 1 else f"{folder}page/{number}/"
 
-
-def page_count(total: int, per_page: int = PER_PAGE) -> int:
-    return max(1, ceil(total / per_page))

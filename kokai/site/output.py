@@ -33,6 +33,12 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+def default_state_dir(out_dir: Path) -> Path:
+    """Beside the output (`_site` → `_site.state`), so that nothing private-looking
+    is uploaded with the site."""
+    return out_dir.with_name(out_dir.name + ".state")
+
+
 def list_folder(path: str) -> str:
     """The list a page belongs to: 'datasets/tag/防災/page/3/' → 'datasets/tag/防災/'."""
     head, marker, _ = path.rpartition("page/")
@@ -67,9 +73,13 @@ class SiteOutput:
         )  # one file per unit is checked: a site folder emptied or replaced is noticed
 
     def run(self, unit: Unit) -> None:
-        if not self.needs(unit):
+        if self.needs(unit):
+            self.produce(unit)
+        else:
             self.skip(unit)
-            return
+
+    def produce(self, unit: Unit) -> None:
+        """Write the unit's files (whether it needs it was decided by the caller)."""
         files = unit.produce()
         for path, content in files.items():
             self.write(path, content)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kokai.errors import KokaiError
-from kokai.site import assets, listing, machine_files
+from kokai.site import listing, machine_files
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.dataset_page import dataset_files
 from kokai.site.gtfs_pages import gtfs_site
@@ -41,6 +41,7 @@ class BuildContext:
     state_dir: Path
     # summaries (before and after) of the datasets that changed; None: every list may have
     touched: list[dict] | None = None
+    vendor_versions: dict[str, str] = field(default_factory=dict)  # front-end libraries
     unchanged_lists: set[str] = field(default_factory=set)  # list folders left as they are
 
     def package(self, name: str) -> dict:
@@ -83,17 +84,21 @@ class BuildContext:
         """Every dataset, the most recently modified first."""
         return newest_first(self.summaries)
 
+    @cached_property
+    def today(self) -> str:
+        """The site's date as ISO text (due dates compare with it as text)."""
+        return self.site.today.isoformat()
+
     def list_item(self, name: str) -> dict:
         """What a list shows of a dataset (made when a page that shows it is rendered)."""
-        return list_item(self.by_name[name], self.site.today)
+        return list_item(self.by_name[name], self.today)
 
     @cached_property
     def list_item_keys(self) -> dict[str, str]:
         """Each list item's key: its summary's hash (kept with it in the build state)
         and whether it is overdue today. A list page's key is made of its items' keys."""
-        today = self.site.today.isoformat()
         return {
-            s["name"]: s["key"] + ("!" if s["due"] and s["due"] < today else "")
+            s["name"]: s["key"] + ("!" if is_overdue(s["due"], self.today) else "")
             for s in self.summaries
         }
 
@@ -122,18 +127,17 @@ def other_units(ctx: BuildContext) -> Iterator[Unit]:
 
 def dataset_units(ctx: BuildContext, names: set[str] | None = None) -> Iterator[Unit]:
     """The units of the dataset pages (of `names` only, when given)."""
-    today = ctx.site.today.isoformat()
+    today = ctx.today
     downloads, reuses = ctx.downloads, ctx.reuses_by_dataset
     for summary in ctx.summaries:
         name = summary["name"]
         if names is not None and name not in names:
             continue
-        due = summary["due"]
         key = "|".join((  # plain text: 10,000 of these are compared on every build
             summary["modified"],
             str(downloads.get(name, 0)),
             ",".join(r["id"] for r in reuses.get(name, ())),
-            "overdue" if due and due < today else "",
+            "overdue" if is_overdue(summary["due"], today) else "",
             today if "GTFS" in summary["formats"] else "",  # days to the feed's expiry
         ))  # fmt: skip
         yield Unit(f"dataset:{name}", key, partial(dataset_files_of, ctx, name))
@@ -174,7 +178,7 @@ def dataset_files_of(ctx: BuildContext, name: str) -> Files:
 LIST_FIELDS = ("name", "title", "snippet", "organization_title", "formats", "modified")
 
 
-def list_item(summary: dict, today) -> dict:
+def list_item(summary: dict, today: str) -> dict:
     """What a list shows of a dataset."""
     item = {k: summary[k] for k in LIST_FIELDS}
     item["modified_ja"] = ja_date(summary["modified"])
@@ -206,7 +210,7 @@ def list_units(ctx: BuildContext) -> Iterator[Unit]:
             },
         )
         for value in values:
-            if (facet, value.value) not in affected:
+            if affected is not None and (facet, value.value) not in affected:
                 ctx.unchanged_lists.add(value.path)
                 continue
             title = f"{label}：{value.label}"
@@ -214,15 +218,11 @@ def list_units(ctx: BuildContext) -> Iterator[Unit]:
                                    crumb=(label, folder))  # fmt: skip
 
 
-class _Everything:
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-def _affected_lists(ctx: BuildContext) -> set[tuple[str, str]] | _Everything:
-    """The facet lists a changed dataset was or is on: only they can change."""
+def _affected_lists(ctx: BuildContext) -> set[tuple[str, str]] | None:
+    """The facet lists a changed dataset was or is on: only they can change
+    (None: any list may have)."""
     if ctx.touched is None:
-        return _Everything()
+        return None
     return {
         (facet, value)
         for summary in ctx.touched
@@ -304,12 +304,10 @@ def home_unit(ctx: BuildContext) -> Unit:
 
 
 def organization_units(ctx: BuildContext) -> Iterator[Unit]:
-    counts: dict[str, int] = defaultdict(int)
-    for summary in ctx.summaries:
-        counts[summary["organization"]] += 1
     orgs = [
         {"name": o["name"], "title": o.get("title") or o["name"],
-         "description": o.get("description") or "", "count": counts.get(o["name"], 0)}
+         "description": o.get("description") or "",
+         "count": len(ctx.members.get(("organization", o["name"]), ()))}
         for o in ctx.organizations
     ]  # fmt: skip
     yield Unit(
@@ -333,7 +331,7 @@ def organization_units(ctx: BuildContext) -> Iterator[Unit]:
                     "organization.html",
                     org=org,
                     items=items,
-                    list_path=listing.FacetValue("organization", org["name"], "", 0).path,
+                    list_path=listing.facet_path("organization", org["name"]),
                     breadcrumbs=[("組織", "organizations/"), (org["title"], path)],
                 )
             },
@@ -363,7 +361,7 @@ def metrics_unit(ctx: BuildContext) -> Unit:
 
 
 def fixed_page_units(ctx: BuildContext) -> Iterator[Unit]:
-    axe_version = assets.vendor_versions().get("axe-core", "")  # named on the policy page
+    axe_version = ctx.vendor_versions.get("axe-core", "")  # named on the policy page
     for folder, template, label in (
         ("accessibility/", "accessibility.html", "アクセシビリティ方針"),
         ("api/", "api.html", "API・機械判読できる目録"),

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
 from typing import Any
+
+from kokai.catalog.dictize import extras_of
 
 SNIPPET = 100  # characters of the description shown in lists (kept for every dataset in the build state)
 
 
-def extras_of(package: dict) -> dict[str, str]:
-    return {e["key"]: e["value"] for e in package.get("extras") or []}
+def json_extra(package: dict, key: str) -> dict[str, Any]:
+    """An extra that holds a JSON object (kokai_quality, kokai_validation); {} when absent
+    or unreadable."""
+    raw = extras_of(package).get(key)
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def quality_of(package: dict) -> dict[str, Any]:
-    raw = extras_of(package).get("kokai_quality")
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
+    return json_extra(package, "kokai_quality")
 
 
 def update_due(quality: dict) -> str | None:
@@ -34,8 +40,9 @@ def update_due(quality: dict) -> str | None:
     return None
 
 
-def is_overdue(due: str | None, today: date) -> bool:
-    return bool(due) and due < today.isoformat()  # ISO dates compare as text
+def is_overdue(due: str | None, today: str) -> bool:
+    """Past its due date (both ISO dates, which compare as text)."""
+    return bool(due) and due < today
 
 
 def formats_of(package: dict) -> list[str]:
@@ -74,17 +81,10 @@ def dataset_summary(package: dict) -> dict[str, Any]:
     return summary
 
 
-def modified_date(summary: dict) -> str:
-    return (summary.get("modified") or "")[:10]
-
-
-def sort_key(summary: dict) -> tuple[str, str]:
+def title_order(summary: dict) -> tuple[str, str]:
+    """The order of the lists: by title (then name)."""
     return (summary["title"], summary["name"])
 
 
 def newest_first(summaries: list[dict]) -> list[dict]:
     return sorted(summaries, key=lambda s: (s.get("modified") or "", s["name"]), reverse=True)
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
