@@ -32,7 +32,7 @@ from kokai.site.search_index import SearchIndex
 from kokai.site.summary import dataset_summary, title_order
 
 # Bump when the pages' shape changes: the next build is then a full one.
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 JAPAN = ZoneInfo("Asia/Tokyo")
 STATE_NAME = "state.marshal"  # marshal: 5x faster than JSON for 10,000 datasets
 

@@ -107,11 +107,15 @@ def encode_fragment(fragment: dict[str, Any]) -> bytes:
     return json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _wrap(head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes]) -> bytes:
-    """`head` as a JSON object with `key`: [items], the items joined as they are."""
-    encoded = (item if isinstance(item, bytes) else encode_fragment(item) for item in items)
+def _wrap(head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes] | bytes) -> bytes:
+    """`head` as a JSON object with `key`: [items], the items joined as they are;
+    `items` as one bytes object: the encoded items already joined by commas."""
+    if isinstance(items, bytes):
+        joined = items
+    else:
+        joined = b",".join(item if isinstance(item, bytes) else encode_fragment(item) for item in items)
     start = encode_fragment(head)[:-1] + b',"' + key.encode() + b'":['
-    return b"".join((start, b",".join(encoded), b"]}"))
+    return b"".join((start, joined, b"]}"))
 
 
 # ---------------------------------------------------------------- data.json (POD 1.1)
@@ -225,8 +229,9 @@ def _pod_distribution(resource: dict[str, Any]) -> dict[str, Any] | None:
     return distribution
 
 
-def data_json(entries: Sequence[dict[str, Any] | bytes], site: SiteInfo) -> bytes:
-    """The POD 1.1 catalog of `pod_dataset` fragments (dicts or `encode_fragment` bytes)."""
+def data_json(entries: Sequence[dict[str, Any] | bytes] | bytes, site: SiteInfo) -> bytes:
+    """The POD 1.1 catalog of `pod_dataset` fragments (dicts or `encode_fragment`
+    bytes, or those bytes already joined by commas)."""
     head = {
         "@context": POD_CONTEXT,
         "@id": page_url(site, "data.json"),
@@ -420,7 +425,7 @@ def _contact_point(
 
 
 def dcat_catalog(
-    nodes: Sequence[dict[str, Any] | bytes],
+    nodes: Sequence[dict[str, Any] | bytes] | bytes,
     site: SiteInfo,
     *,
     description: str = "",

@@ -4,9 +4,7 @@ each depends on (its key), and how it is rendered."""
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from kokai.errors import KokaiError
 from kokai.site import listing, machine_files
 from kokai.site.catalog_reader import CatalogReader
 from kokai.site.dataset_page import dataset_files
+from kokai.site.fragments import FragmentStore
 from kokai.site.gtfs_pages import gtfs_site
 from kokai.site.metrics_page import metrics_page
 from kokai.site.output import Files, Unit, key_of
@@ -396,20 +395,20 @@ def _machine_files(ctx: BuildContext) -> Files:
                 modified,
                 pod=machine_files.encode_fragment(machine_files.pod_dataset(package, ctx.site)),
                 dcat=machine_files.encode_fragment(machine_files.dcat_dataset(package, ctx.site)),
-                # as a JSON string: the entry's own line breaks must not split the store's lines
-                atom=json.dumps(machine_files.atom_entry(package, ctx.site)).encode("ascii"),
+                atom=machine_files.atom_entry(package, ctx.site).encode("utf-8"),
             )
     fragments.keep(wanted)
-    fragments.save()
     newest = [s["name"] for s in ctx.newest[:ATOM_ENTRIES]]
     latest = ctx.by_name[newest[0]]["modified"] if newest else None
-    entries = [json.loads(fragments.get(name, "atom")) for name in newest]
-    return {
-        "data.json": machine_files.data_json(fragments.all("pod"), ctx.site),
-        "catalog.jsonld": machine_files.dcat_catalog(fragments.all("dcat"), ctx.site, modified=latest),
+    entries = [bytes(fragments.get(name, "atom")).decode("utf-8") for name in newest]
+    files = {
+        "data.json": machine_files.data_json(fragments.joined("pod"), ctx.site),
+        "catalog.jsonld": machine_files.dcat_catalog(fragments.joined("dcat"), ctx.site, modified=latest),
         "feed.atom": machine_files.atom_document(entries, latest, ctx.site),
         "robots.txt": machine_files.robots_txt(ctx.site),
     }
+    fragments.save()
+    return files
 
 
 def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:
@@ -418,60 +417,6 @@ def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:
     urls = [(p, modified.get(p)) for p in pages]
     key = hashlib.sha1("\n".join(f"{p} {m}" for p, m in urls).encode()).hexdigest()
     return Unit("sitemap", key, lambda: machine_files.sitemap(urls, ctx.site))
-
-
-class FragmentStore:
-    """Per-dataset pieces of the catalog-wide files, kept as encoded JSON so that
-    one changed dataset means neither mapping nor parsing every other one again.
-    Lines of name, modified and the parts, tab-separated (compact JSON has no raw
-    tab or newline), in BUCKETS files by the name's hash: a change rewrites one."""
-
-    PARTS = ("pod", "dcat", "atom")
-    BUCKETS = 64
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.rows: dict[str, list[bytes]] = {}
-        self.dirty: set[int] = set()
-        for path in folder.glob("*.tsv") if folder.is_dir() else ():
-            for line in path.read_bytes().splitlines():
-                fields = line.split(b"\t")
-                self.rows[fields[0].decode("utf-8")] = fields[1:]
-
-    def _bucket(self, name: str) -> int:
-        return zlib.crc32(name.encode("utf-8")) % self.BUCKETS
-
-    def modified(self, name: str) -> str | None:
-        row = self.rows.get(name)
-        return row[0].decode("utf-8") if row else None
-
-    def put(self, name: str, modified: str, **parts: bytes) -> None:
-        self.rows[name] = [modified.encode("utf-8"), *(parts[p] for p in self.PARTS)]
-        self.dirty.add(self._bucket(name))
-
-    def keep(self, names: Iterable[str]) -> None:
-        wanted = set(names)
-        for name in [n for n in self.rows if n not in wanted]:
-            del self.rows[name]
-            self.dirty.add(self._bucket(name))
-
-    def get(self, name: str, part: str) -> bytes:
-        return self.rows[name][1 + self.PARTS.index(part)]
-
-    def all(self, part: str) -> list[bytes]:
-        index = 1 + self.PARTS.index(part)
-        return [self.rows[n][index] for n in sorted(self.rows)]
-
-    def save(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        buckets: dict[int, list[bytes]] = {b: [] for b in self.dirty}
-        for name in sorted(self.rows):
-            bucket = self._bucket(name)
-            if bucket in buckets:
-                buckets[bucket].append(b"\t".join([name.encode("utf-8"), *self.rows[name]]))
-        for bucket, lines in buckets.items():
-            (self.folder / f"{bucket:02d}.tsv").write_bytes(b"".join(line + b"\n" for line in lines))
-        self.dirty.clear()
 
 
 # ------------------------------------------------------------------ search
