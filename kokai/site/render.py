@@ -107,10 +107,12 @@ class SiteRenderer:
 
 
 def static_fingerprint() -> str:
-    """A short hash over static/ and the vendor assets' versions: changes when a file does."""
+    """A short hash over static/ and templates/: changes when a file does, so that
+    a kokai with other pages or assets rebuilds every page (and busts caches)."""
     digest = hashlib.sha256()
-    for path in sorted(STATIC.rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    for folder in (STATIC, TEMPLATES):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder.parent).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -329,3 +330,20 @@ def test_dataset_pages_rendered_by_worker_processes_equal_the_serial_ones(tmp_pa
     assert pools == [5]  # every dataset page went to the worker processes
     assert "dataset/shelters/index.html" in report.written
     assert site_files(workers) == site_files(serial)
+
+
+def test_a_changed_template_or_asset_changes_the_fingerprint(tmp_path, monkeypatch):
+    """Pages are rebuilt by a kokai whose templates differ, not only its assets."""
+    from kokai.site import render
+
+    for name in ("TEMPLATES", "STATIC"):
+        copy = tmp_path / name.lower()
+        shutil.copytree(getattr(render, name), copy)
+        monkeypatch.setattr(render, name, copy)
+    before = render.static_fingerprint()
+    home = tmp_path / "templates" / "home.html"
+    home.write_text(home.read_text("utf-8") + "\n", "utf-8")
+    after_template = render.static_fingerprint()
+    css = tmp_path / "static" / "site.css"
+    css.write_text(css.read_text("utf-8") + "\n", "utf-8")
+    assert len({before, after_template, render.static_fingerprint()}) == 3
