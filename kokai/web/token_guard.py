@@ -26,7 +26,7 @@ class TokenGuard:
     how long a blocked client must wait."""
 
     def __init__(self, limiter: RateLimiter | None = None):
-        self.limiter = limiter or RateLimiter(LIMIT, WINDOW, MAX_CLIENTS)
+        self.limiter = RateLimiter(LIMIT, WINDOW, MAX_CLIENTS) if limiter is None else limiter
 
     def retry_after(self, client: str) -> int:
         """Seconds the client must wait before sending a token again (0: go on)."""

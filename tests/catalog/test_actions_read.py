@@ -176,3 +176,18 @@ def test_status_show_site_read_help_show(shared):
 def test_api_version_routes(sqlite_catalog):
     assert sqlite_catalog.client.get("/api/3").json() == {"version": 3}
     assert sqlite_catalog.client.get("/api").json() == {"version": 3}
+
+
+def test_organization_list_for_user_by_permission_as_ckan(seeded):
+    editor = seeded.user("staff", org="sample-city")  # an editor there
+    orgs = seeded.ok("organization_list_for_user", {"permission": "create_dataset"}, token=editor)
+    assert [(o["name"], o["capacity"]) for o in orgs] == [("sample-city", "editor")]
+    assert orgs[0]["package_count"] >= 1 and orgs[0]["is_organization"] is True
+    # an editor does not manage the organization (CKAN's default permission)
+    assert seeded.ok("organization_list_for_user", token=editor) == []
+    assert seeded.ok("organization_list_for_user", {"permission": "read"}, token=editor) != []
+    # anonymous: no user, no organizations; a sysadmin: all of them, as admin
+    assert seeded.ok("organization_list_for_user", token=None, method="GET") == []
+    every = seeded.ok("organization_list_for_user")
+    assert {o["name"] for o in every} == set(seeded.ok("organization_list"))
+    assert {o["capacity"] for o in every} == {"admin"}

@@ -244,6 +244,42 @@ def organization_show(context: Context, data_dict: dict) -> dict:
     return _show_group(context, data_dict, is_organization=True)
 
 
+# organization_list_for_user's `permission` → the capacities that have it (CKAN's
+# ckan.authz role permissions); anything else, manage_group included, is admin only
+CAPACITIES_WITH = {
+    "read": ("admin", "editor", "member"),
+    "create_dataset": ("admin", "editor"),
+    "update_dataset": ("admin", "editor"),
+    "delete_dataset": ("admin", "editor"),
+}
+
+
+@action(side_effect_free=True)
+def organization_list_for_user(context: Context, data_dict: dict) -> list[dict]:
+    """The active organizations in which a user (`id`; default: the acting user)
+    has `permission` (default manage_group), as CKAN: each dict carries the
+    user's `capacity`; a sysadmin gets every organization, as admin."""
+    check_access("organization_list_for_user", context, data_dict)
+    session = context.session
+    user = get_user(session, ref_param(data_dict, "id")) if data_dict.get("id") else context.user
+    if user is None:
+        return []
+    wanted = CAPACITIES_WITH.get(str(data_dict.get("permission") or "manage_group"), ("admin",))
+    rows = session.execute(
+        select(Group, Member.capacity)
+        .outerjoin(Member, (Member.group_id == Group.id) & (Member.user_id == user.id))
+        .where(Group.is_organization.is_(True), Group.state == "active")
+        .order_by(Group.name)
+    ).all()
+    chosen = [(g, "admin" if user.sysadmin else capacity) for g, capacity in rows
+              if user.sysadmin or capacity in wanted]  # fmt: skip
+    counts = count_datasets(session, [g.id for g, _ in chosen], True)
+    return [
+        {**group_dictize(g, package_count=counts.get(g.id, 0)), "capacity": capacity}
+        for g, capacity in chosen
+    ]
+
+
 @action(side_effect_free=True)
 def group_list(context: Context, data_dict: dict) -> list:
     """Group names, or dicts with all_fields (sort, limit, offset, groups)."""

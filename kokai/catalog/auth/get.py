@@ -17,7 +17,8 @@ from kokai.catalog.lookups import get_resource, get_user, ref_param
 allow_anyone(
     "site_read", "status_show", "package_list", "package_modified_list",
     "current_package_list_with_resources",
-    "package_search", "organization_list", "organization_show", "group_list", "group_show",
+    "package_search", "organization_list", "organization_show", "organization_list_for_user",
+    "group_list", "group_show",
     "tag_list", "license_list", "help_show",
 )  # fmt: skip
 
