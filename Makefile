@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench postgres chromium clean
+.PHONY: setup demo test lint bench postgres chromium ckan clean
 
 setup: $(VENV)/.synced node_modules/.installed
 
@@ -52,10 +52,26 @@ chromium:
 	  { echo "installing Chromium and IPA fonts (Debian packages)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null; }
 
+# A real CKAN 2.12.0 for tests/remote_ckan, from PyPI into its own virtualenv (CKAN
+# pins its own SQLAlchemy, Flask, ...); reinstalled only when its pins change.
+# psycopg2 builds from source (gcc, libpq-dev); ckanext-harvest queues on Redis
+# (redis-server): Debian packages.
+CKAN_VENV := .tools/ckan-2.12.0
+ckan: $(CKAN_VENV)/.installed
+
+$(CKAN_VENV)/.installed: tests/remote_ckan/ckan_requirements.txt
+	@command -v gcc >/dev/null 2>&1 && command -v pg_config >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || \
+	  { echo "installing gcc, libpq-dev and redis-server (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libpq-dev redis-server >/dev/null; }
+	rm -rf $(CKAN_VENV)
+	$(PYTHON) -m venv $(CKAN_VENV)
+	$(CKAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/remote_ckan/ckan_requirements.txt
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check kokai tests bench
 
-test: setup postgres chromium lint
+test: setup postgres chromium ckan lint
 	$(BIN)/pytest
 
 bench: setup
