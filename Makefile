@@ -29,7 +29,9 @@ node_modules/.installed: package.json package-lock.json
 
 # Publish the demo city (a second run says nothing changed), import a made-up
 # access log labelled DEMO for the metrics, list freshness alerts, build the
-# static site (only what changed), then serve the API and the site on 127.0.0.1:8000.
+# static site (only what changed), make two staff users (a random password kept
+# in _data/, printed), then serve the API, the staff page and the site on 127.0.0.1:8000.
+DEMO_PASSWORD := _data/demo-staff-password.txt
 demo: setup
 	$(BIN)/kokai publish
 	$(BIN)/python datasets/_demo_access_log.py _data/demo-access-log.DEMO.log.gz
@@ -37,6 +39,10 @@ demo: setup
 	$(BIN)/kokai metrics report
 	$(BIN)/kokai status || true
 	$(BIN)/kokai site build
+	@test -s $(DEMO_PASSWORD) || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DEMO_PASSWORD)
+	@KOKAI_USER_PASSWORD="$$(cat $(DEMO_PASSWORD))" $(BIN)/kokai user add demo-bousai --org shiomi-city-bousai --password
+	@KOKAI_USER_PASSWORD="$$(cat $(DEMO_PASSWORD))" $(BIN)/kokai user add demo-admin --sysadmin --password
+	@echo "職員ページ: http://127.0.0.1:8000/staff/  利用者 demo-bousai（防災課の編集者）または demo-admin（管理者）、パスワード $$(cat $(DEMO_PASSWORD))"
 	$(BIN)/kokai serve --host 127.0.0.1 --port 8000
 
 # PostgreSQL server binaries for the catalog tests (the tests start a throwaway cluster).
@@ -74,12 +80,14 @@ lint: setup
 test: setup postgres chromium ckan lint
 	$(BIN)/pytest
 
-bench: setup
+bench: setup postgres chromium ckan
 	$(BIN)/python bench/validate_table.py
 	$(BIN)/python bench/gtfs_validate.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/site_build.py
+	$(BIN)/python bench/staff_upload.py
+	$(BIN)/python bench/ckan_push.py
 
 clean:
 	rm -rf $(VENV) .tools _data _site _site.state .pytest_cache node_modules

@@ -22,7 +22,7 @@ from kokai.errors import KokaiError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--sysadmin", action="store_true")
     p.add_argument("--org", help="編集者として所属させる組織")
+    p.add_argument("--password", action="store_true",
+                   help="職員ページのパスワードを設定する（入力を求める。スクリプトでは環境変数 KOKAI_USER_PASSWORD）")  # fmt: skip
 
     token = sub.add_parser("token", help="API トークン").add_subparsers(
         dest="token_command", required=True, parser_class=_Parser
@@ -162,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="利用者名")
     p.add_argument("--label", default="cli", help="トークンの名前")
     _add_reuse_metrics_parsers(sub)
+    _add_push_import_parsers(sub)
     return parser
 
 
@@ -336,21 +339,19 @@ def cmd_publish(args, config) -> int:
 
 
 def _update_site(config) -> None:
-    """After a publish, the public site's pages that the change touches, when the
-    site has been built here before (`kokai site build`); nothing otherwise."""
-    from kokai.site.output import default_state_dir
-
-    if not default_state_dir(config.site_dir.resolve()).is_dir():
-        return  # never built here: publishing alone loads nothing of the site
-    from kokai.site.build import SiteBuilder, iter_report_lines
+    """After a publish, the site's pages that the change touches (if built here before)."""
+    from kokai.publish.site_update import update_site
 
     try:
-        report = SiteBuilder(config, config.site_dir).build()
+        report = update_site(config)
     except KokaiError as exc:  # the publish itself is done; say what keeps the site behind
         print(f"kokai: 公開は完了しましたが、公開サイトを更新できませんでした / published, but the "
               f"site was not updated: {exc}", file=sys.stderr)
         return
-    print(next(iter_report_lines(report)), file=sys.stderr)
+    if report is not None:
+        from kokai.site.build import iter_report_lines
+
+        print(next(iter_report_lines(report)), file=sys.stderr)
 
 
 def cmd_history(args, config) -> int:
@@ -459,6 +460,7 @@ def cmd_user(args, config) -> int:
     from kokai.catalog.client import LocalCatalog
     from kokai.catalog.errors import NotFound, ValidationError
 
+    password = _new_password() if args.password else None
     with LocalCatalog(config).as_site().transaction() as ckan:
         try:
             user = ckan.action.user_show(id=args.name)
@@ -471,6 +473,8 @@ def cmd_user(args, config) -> int:
             created = True
         if args.sysadmin and not user["sysadmin"]:
             ckan.action.user_update(id=user["id"], sysadmin=True)
+        if password is not None:
+            ckan.action.user_update(id=user["id"], password=password)
         if args.org:
             try:
                 org = ckan.action.organization_show(id=args.org, include_users=True)
@@ -490,8 +494,32 @@ def cmd_user(args, config) -> int:
                 org["users"] = []
             if all(member["id"] != user["id"] for member in org["users"]):
                 ckan.action.organization_member_create(id=org["id"], username=user["id"], role="editor")
-    print(f"利用者 {args.name} を{'追加' if created else '更新'}しました")
+    print(f"利用者 {args.name} を{'追加' if created else '更新'}しました"
+          + ("（パスワードを設定しました）" if password is not None else ""))  # fmt: skip
     return EXIT_OK
+
+
+def _new_password() -> str:
+    """`kokai user add --password`: from KOKAI_USER_PASSWORD (scripts), else typed
+    twice without echo; checked before anything is written."""
+    import getpass
+
+    from kokai.catalog.passwords import password_problem
+
+    password = os.environ.get("KOKAI_USER_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise KokaiError(
+                "パスワードを入力できません。スクリプトでは環境変数 KOKAI_USER_PASSWORD で渡してください"
+                " / no terminal to type the password: set KOKAI_USER_PASSWORD"
+            )
+        password = getpass.getpass("パスワード / password: ")
+        if getpass.getpass("もう一度 / again: ") != password:
+            raise KokaiError("2回の入力が一致しません / the passwords do not match")
+    problem = password_problem(password)
+    if problem:
+        raise KokaiError(problem)
+    return password
 
 
 def cmd_token(args, config) -> int:
@@ -741,6 +769,105 @@ def cmd_metrics(args, config) -> int:
     return code
 
 
+# ---------------------------------------------------------------- remote CKAN: push and import
+
+
+def _add_push_import_parsers(sub) -> None:
+    p = sub.add_parser(
+        "push", help="公開中のカタログをリモートの CKAN（県・BODIK など）に送る（同じものは送らない）",
+        description="公開中のデータセット（非公開は除く）を、組織・タグ・ライセンス・追加項目（団体コード、更新頻度）・"
+        "ファイルごとリモートの CKAN に反映する。トークンは環境変数 KOKAI_REMOTE_CKAN_TOKEN。"
+        "終了コード: 0 すべて反映 / 1 受け付けられなかったデータセットがある / 2 接続できない・設定の誤り",
+    )  # fmt: skip
+    p.add_argument("--ckan-url", help="リモート CKAN の URL (default: kokai.toml の [remote] ckan_url)")
+    p.add_argument("--org", help="すべてのデータセットを入れるリモートの組織（県の CKAN で市に1つの組織があるとき）。"
+                   "default: kokai の担当部署ごとに組織を作る")  # fmt: skip
+    p.add_argument("--org-title", help="--org の組織を作るときの名前 (default: --org と同じ)")
+    p.add_argument("--dry-run", action="store_true", help="何を作成・更新・削除するかを表示するだけで、何も書き込まない")
+    p.add_argument("--delete", action="store_true", help="kokai が送ったデータセットのうち、公開をやめたものをリモートから削除する")
+    p.add_argument("--link", action="store_true", help="ファイルを送らず、kokai のダウンロード URL（数えられる）へのリンクにする")
+    p.add_argument("--adopt", action="store_true", help="リモートにある同じ名前の、kokai が送っていないデータセットも上書きして引き継ぐ")
+
+    p = sub.add_parser(
+        "import", help="既存の CKAN のカタログをデータセットのフォルダ（datapackage.yaml とファイル）として取り込む",
+        description="リモートの CKAN の公開データセットを、ファイルをダウンロードして datasets/<名前>/ に書き出す。"
+        "2回目からは変わったものだけをダウンロードし、中断しても続きから取り込む。",
+    )  # fmt: skip
+    p.add_argument("--ckan-url", help="取り込む CKAN の URL (default: kokai.toml の [remote] ckan_url)")
+    p.add_argument("--org", help="この組織のデータセットだけを取り込む")
+    p.add_argument("--out", type=Path, help="書き出すフォルダ (default: kokai.toml の datasets/)")
+    p.add_argument("--validate", action="store_true", help="取り込んだデータを検証し、公開の検査を通るものを表示する")
+    p.add_argument("--publish", action="store_true", help="取り込んだあと、検査を通ったものをこの kokai に公開する（kokai publish と同じ）")
+    p.add_argument("--by", help="--publish で公開する人の名前 (default: OS のユーザー名)")
+    p.add_argument("--date", type=_iso_date, help="GTFS の運行期間を確かめる基準日 (default: today)")
+
+
+def _remote_url(args, config) -> str:
+    url = (args.ckan_url or config.remote_ckan_url or "").rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise KokaiError("リモート CKAN の URL を --ckan-url か kokai.toml の [remote] ckan_url で指定してください"
+                         f"（http:// か https:// で始まる URL）/ no remote CKAN URL: {url or '(none)'}")  # fmt: skip
+    return url
+
+
+def _remote_client_factory(url: str, token: str):
+    import ckanapi
+
+    from kokai import __version__ as version
+
+    def make_client():
+        return ckanapi.RemoteCKAN(url, apikey=token or None, user_agent=f"kokai/{version} (+ckanapi)")
+
+    return make_client
+
+
+def cmd_push(args, config) -> int:
+    """`kokai push`: kokai.publish.remote_ckan (plan, then apply unless --dry-run)."""
+    from kokai.catalog.client import LocalCatalog
+    from kokai.publish.remote_ckan import PushOptions, push, render_push
+
+    url = _remote_url(args, config)
+    token = config.remote_ckan_token
+    if not token and not args.dry_run:
+        raise KokaiError("リモート CKAN の API トークンを環境変数 KOKAI_REMOTE_CKAN_TOKEN に設定してください"
+                         "（--dry-run なら無くても計画を表示できます）/ KOKAI_REMOTE_CKAN_TOKEN is not set")  # fmt: skip
+    options = PushOptions(org=args.org, org_title=args.org_title, dry_run=args.dry_run, delete=args.delete,
+                          link=args.link, adopt=args.adopt)  # fmt: skip
+    result = push(LocalCatalog(config), _remote_client_factory(url, token), url, options, _progress_printer())
+    _write("\n".join(render_push(result, url)))
+    return EXIT_INVALID if result.failed else EXIT_OK
+
+
+def cmd_import(args, config) -> int:
+    """`kokai import`: kokai.publish.ckan_import, then the gate (--validate) or publish (--publish)."""
+    import getpass
+
+    from kokai.publish import ckan_import
+
+    url = _remote_url(args, config)
+    token = config.remote_ckan_token
+    out = Path(args.out) if args.out else Path(config.datasets_dir)
+    options = ckan_import.ImportOptions(out=out, org=args.org)
+    result = ckan_import.import_catalog(_remote_client_factory(url, token), url, token, options, _progress_printer())
+    today = args.date or date.today()
+    if args.validate:
+        ckan_import.check_imported(result, config, today)
+    _write("\n".join(ckan_import.render_import(result)))
+    code = EXIT_INVALID if result.failed or any(d.gate and not d.gate["valid"] for d in result.datasets) else EXIT_OK
+    if args.publish:
+        from kokai.catalog.client import LocalCatalog
+        from kokai.publish.pipeline import Publisher
+        from kokai.publish.render import render_outcomes
+
+        folders = [d.folder for d in result.datasets if d.folder is not None and d.status != "skipped"]
+        publisher = Publisher(LocalCatalog(config).as_site(), by=args.by or getpass.getuser(), today=today)
+        outcomes = publisher.publish(folders, _progress_printer())
+        _write(render_outcomes(outcomes, "text", "ja"))
+        if any(o.status == "refused" for o in outcomes):
+            code = EXIT_INVALID
+    return code
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "fix": cmd_fix,
@@ -759,6 +886,8 @@ COMMANDS = {
     "token": cmd_token,
     "reuse": cmd_reuse,
     "metrics": cmd_metrics,
+    "push": cmd_push,
+    "import": cmd_import,
 }
 
 

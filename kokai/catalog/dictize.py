@@ -148,7 +148,7 @@ def group_dictize(
 
 
 def user_dictize(user: User) -> dict:
-    """user_show (no e-mail or password: kokai users sign in with API tokens)."""
+    """user_show: never the e-mail or the password hash."""
     return {
         "id": user.id,
         "name": user.name,

@@ -50,6 +50,8 @@ class User(Base):
     sysadmin: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(20), default="active")
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # argon2 hash (kokai/catalog/passwords.py) for the staff page's sign-in; None: no password
+    password_hash: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):
@@ -65,6 +67,33 @@ class ApiToken(Base):
     last_access: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """A signed-in staff page session (kokai/catalog/login_sessions.py). Only the
+    SHA-256 of the session id is stored: a leaked table signs nobody in."""
+
+    __tablename__ = "login_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # the session's CSRF token, sent back in every form of the staff page
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class SiteSecret(Base):
+    """Random keys the web layer signs with (e.g. anonymous CSRF cookies), kept in
+    the catalog so that every worker process shares them."""
+
+    __tablename__ = "site_secret"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Group(Base):

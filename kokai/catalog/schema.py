@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kokai.catalog import auth
 from kokai.catalog.models import Group, Package, User
+from kokai.catalog.passwords import password_problem
 from kokai.catalog.reuses import REUSE_TYPES, is_web_url, showcase_with_url
 from kokai.catalog.validation import (
     MISSING,
@@ -482,11 +483,22 @@ def user_name_available(value: str, step: Step) -> str:
     return value
 
 
+def new_password(value: Any, step: Step) -> str:
+    """A password to set (hashed by the action, never stored or returned as given)."""
+    if not isinstance(value, str):
+        raise Invalid("Passwords must be strings")
+    problem = password_problem(value)
+    if problem:
+        raise Invalid(problem)
+    return value
+
+
 def user_create_schema() -> Schema:
     return {
         "name": [not_empty, name_validator, user_name_available],
         "fullname": [ignore_missing, text, no_control_chars],
         "sysadmin": [ignore_missing, boolean],
+        "password": [ignore_missing, new_password],
     }
 
 
@@ -494,6 +506,7 @@ def user_update_schema() -> Schema:
     return {
         "fullname": [ignore_missing, text, no_control_chars],
         "sysadmin": [ignore_missing, boolean],
+        "password": [ignore_missing, new_password],
     }
 
 

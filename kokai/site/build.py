@@ -10,6 +10,7 @@ feed and the sitemap)."""
 
 from __future__ import annotations
 
+import fcntl
 import marshal
 import os
 import shutil
@@ -180,6 +181,14 @@ class SiteBuilder:
         return {"search/"}
 
     def build(self, full: bool = False) -> BuildReport:
+        """Build what changed (everything with `full`). One build at a time per
+        site: a publish from the staff page and one from the CLI wait for each other."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / ".lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            return self._build(full)
+
+    def _build(self, full: bool) -> BuildReport:
         started = time.perf_counter()
         vendor = assets.vendor_versions()
         fingerprint = key_of(static_fingerprint(), vendor)

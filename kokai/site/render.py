@@ -19,6 +19,14 @@ import jinja2
 TEMPLATES = Path(__file__).with_name("templates")
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 STATIC = Path(__file__).with_name("static")
+# Every page's Content-Security-Policy (_head.html; the staff pages send it as a
+# header too): only the site's own scripts run, and only 地理院タイル come from
+# elsewhere, wherever the site is hosted.
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data: https://cyberjapandata.gsi.go.jp; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ class SiteRenderer:
             undefined=jinja2.StrictUndefined,
         )
         self.static_version = static_version or static_fingerprint()
-        self.env.globals.update(site=site, url=self.url, asset=self.asset)
+        self.env.globals.update(site=site, url=self.url, asset=self.asset, page_csp=PAGE_CSP)
         self.env.filters.update(ja_date=ja_date, filesize=filesize, number=number)
 
     def url(self, path: str = "") -> str:

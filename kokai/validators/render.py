@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from kokai.validators.report import SEVERITIES, Finding, Report, Rule, Settings
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "html")
 EXAMPLES_PER_GROUP = 3
 
 _SEVERITY_LABEL = {
@@ -32,6 +32,10 @@ def render(report: Report, fmt: str = "text", lang: str = "ja") -> str:
         return render_github(report, lang)
     if fmt == "text":
         return render_text(report, lang)
+    if fmt == "html":  # a standalone page in Japanese (the staff page's download)
+        from kokai.validators.render_html import render_html
+
+        return render_html(report)
     raise ValueError(f"unknown format: {fmt}")
 
 

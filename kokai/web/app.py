@@ -48,6 +48,7 @@ from kokai.config import Config
 from kokai.web import dcat_routes, downloads, request_data
 from kokai.web.request_data import InputError
 from kokai.web.security import NOSNIFF, SecurityHeaders
+from kokai.web.staff import mount_staff
 from kokai.web.token_guard import TokenGuard, client_key, too_many_body
 
 log = logging.getLogger("kokai.catalog")
@@ -410,6 +411,7 @@ def create_app(config: Config) -> FastAPI:
 
     app.include_router(downloads.router)
     app.include_router(dcat_routes.router)
+    mount_staff(app, config)
     mount_site(app, config.site_dir)
     return app
 

@@ -347,3 +347,22 @@ def test_a_changed_template_or_asset_changes_the_fingerprint(tmp_path, monkeypat
     css = tmp_path / "static" / "site.css"
     css.write_text(css.read_text("utf-8") + "\n", "utf-8")
     assert len({before, after_template, render.static_fingerprint()}) == 3
+
+
+def test_one_build_at_a_time(tmp_path, demo_city):
+    """A build waits while another holds the site's lock (a staff publish and a CLI one)."""
+    import fcntl
+    import threading
+
+    out = tmp_path / "_site"
+    builder = demo_city.builder(out)
+    builder.state_dir.mkdir(parents=True)
+    reports = []
+    with open(builder.state_dir / ".lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        thread = threading.Thread(target=lambda: reports.append(builder.build()))
+        thread.start()
+        thread.join(timeout=1.5)
+        assert thread.is_alive() and not out.exists()  # waiting, nothing written
+    thread.join(timeout=120)
+    assert reports and reports[0].full and (out / "index.html").is_file()

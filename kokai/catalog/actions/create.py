@@ -44,6 +44,7 @@ from kokai.catalog.models import (
     new_id,
     utcnow,
 )
+from kokai.catalog.passwords import hash_password
 from kokai.catalog.schema import (
     PACKAGE_TEXT_FIELDS,
     api_token_create_schema,
@@ -279,8 +280,9 @@ def member_create(context: Context, data_dict: dict) -> dict:
 
 @action()
 def user_create(context: Context, data_dict: dict) -> dict:
-    """Create a user account (name, fullname, sysadmin); sysadmins only.
-    kokai users sign in with API tokens (api_token_create), not passwords."""
+    """Create a user account (name, fullname, sysadmin, password); sysadmins only.
+    The API signs in with tokens (api_token_create); the staff page with the
+    password, stored as an argon2 hash and never returned."""
     check_access("user_create", context, data_dict)
     clean = validated(data_dict, user_create_schema(), context)
     user = User(
@@ -289,6 +291,7 @@ def user_create(context: Context, data_dict: dict) -> dict:
         fullname=clean.get("fullname"),
         sysadmin=clean.get("sysadmin", False),
         created=utcnow(),
+        password_hash=hash_password(clean["password"]) if "password" in clean else None,
     )
     context.session.add(user)
     context.session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kokai.catalog import login_sessions
 from kokai.catalog.actions import action
 from kokai.catalog.actions.common import (
     apply_resource,
@@ -11,10 +12,12 @@ from kokai.catalog.actions.common import (
     validated,
 )
 from kokai.catalog.actions.create import attach_upload, save_package
-from kokai.catalog.auth import check_access
+from kokai.catalog.auth import check_access, is_sysadmin
 from kokai.catalog.context import Context
 from kokai.catalog.dictize import bump_revision, package_dictize, resource_dictize, user_dictize
+from kokai.catalog.errors import ValidationError
 from kokai.catalog.lookups import get_package, get_resource, get_user, ref_param
+from kokai.catalog.passwords import hash_password, verify_password
 from kokai.catalog.schema import RESOURCE_TEXT_FIELDS, resource_action_schema, user_update_schema
 
 
@@ -83,10 +86,20 @@ def resource_patch(context: Context, data_dict: dict) -> dict:
 
 @action()
 def user_update(context: Context, data_dict: dict) -> dict:
-    """Change a user (id): fullname; sysadmin (by sysadmins only)."""
+    """Change a user (id): fullname; sysadmin (by sysadmins only); password
+    (users changing their own also give `old_password`, as in CKAN). A new
+    password ends the user's staff page sessions."""
     check_access("user_update", context, data_dict)
     user = get_user(context.session, ref_param(data_dict, "id"))
     clean = validated(data_dict, user_update_schema(), context)
+    password = clean.pop("password", None)
+    if password is not None:
+        if not is_sysadmin(context) and not verify_password(
+            user.password_hash, str(data_dict.get("old_password") or "")
+        ):
+            raise ValidationError({"old_password": ["Password entered was incorrect"]})
+        user.password_hash = hash_password(password)
+        login_sessions.end_all(context.session, user.id)
     for key, value in clean.items():
         setattr(user, key, value)
     context.session.flush()
