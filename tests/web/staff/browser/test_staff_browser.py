@@ -143,3 +143,13 @@ def test_every_staff_page_passes_axe_and_fits_the_screen(page, staff_server, axe
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
     assert page.script_errors == [] and page.outside_requests == []
+
+
+def test_another_departments_editor_has_no_publish_button_and_the_server_refuses(page, staff_server):
+    base = staff_server.url
+    sign_in(page, base, "other_editor")
+    page.goto(f"{base}/staff/datasets/shelters")
+    assert page.get_by_role("button", name="公開する").count() == 0
+    token = page.locator('input[name="csrf_token"]').first.input_value()  # their own, valid
+    answer = page.request.post(f"{base}/staff/datasets/shelters/publish", form={"csrf_token": token})
+    assert answer.status == 403 and "権限がありません" in answer.text()  # the catalog refused, not CSRF
