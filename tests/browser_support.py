@@ -1,6 +1,6 @@
-"""Real-browser fixtures shared by the site and staff browser tests (each
-browser folder's conftest imports them): Debian's headless Chromium driven by
-Playwright, a static file server on 127.0.0.1, and axe-core for the
+"""Real-browser fixtures shared by the site and staff browser tests (tests/conftest.py
+imports them once, so the whole run has one Chromium): Debian's headless Chromium
+driven by Playwright, a static file server on 127.0.0.1, and axe-core for the
 accessibility checks.
 
 - `browser` (session): Chromium, launched from `shutil.which("chromium")`

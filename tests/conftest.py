@@ -27,6 +27,17 @@ from kokai.catalog.db import dispose_engine, get_engine
 from kokai.catalog.errors import NotFound
 from kokai.config import Config
 
+# The real-browser fixtures, here once for every browser folder: the session's one
+# Chromium (two Playwright instances cannot run in one thread).
+from tests.browser_support import (  # noqa: F401 - pytest finds fixtures by name
+    axe_violations,
+    browser,
+    node_modules,
+    outside_requests,
+    page,
+    static_server,
+)
+
 
 def free_port() -> int:
     with socket.socket() as sock:

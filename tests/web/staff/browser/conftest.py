@@ -1,7 +1,7 @@
-"""The staff pages in a real browser: the shared browser fixtures
-(tests/browser_support.py), and `staff_server`, the staff app of a fresh demo
-city (tests/web/staff/conftest.py's `staff_config`, with its public site built
-so that a publish updates it) served by uvicorn on a free 127.0.0.1 port."""
+"""The staff pages in a real browser (the browser fixtures come from
+tests/browser_support.py through tests/conftest.py): `staff_server`, the staff
+app of a fresh demo city (tests/web/staff/conftest.py's `staff_config`, with its
+public site built so that a publish updates it) on a free 127.0.0.1 port."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 from kokai.config import Config
 from kokai.site.build import SiteBuilder
 from kokai.web.app import create_app
-from tests.browser_support import *  # noqa: F403 - pytest finds fixtures by name
 
 
 @dataclass
