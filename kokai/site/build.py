@@ -11,6 +11,7 @@ feed and the sitemap)."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import marshal
 import os
 import shutil
@@ -186,7 +187,16 @@ class SiteBuilder:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         with open(self.state_dir / ".lock", "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-            return self._build(full)
+            # The build makes almost no reference cycles, while the collector's passes
+            # over the loaded state (millions of objects at 10,000 datasets) took a third
+            # of a one-dataset rebuild; a full build's peak memory is the same without.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                return self._build(full)
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _build(self, full: bool) -> BuildReport:
         started = time.perf_counter()
@@ -229,6 +239,7 @@ class SiteBuilder:
             summaries=sorted((d["summary"] for d in known.values()), key=title_order),
             packages=packages,
             state_dir=self.state_dir,
+            out_dir=self.out_dir,
             touched=touched,
             vendor_versions=vendor,
         )

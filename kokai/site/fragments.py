@@ -1,13 +1,16 @@
 """Per-dataset pieces of the catalog-wide files (data.json, catalog.jsonld and
 the Atom feed), kept between builds so that one changed dataset means neither
-mapping nor parsing every other one again.
+mapping nor parsing every other one again, and the big files are rewritten by
+splicing: the unchanged datasets' bytes are copied from those written last time.
 
-Each part is kept as one body: the datasets' encoded fragments in name order,
-joined by commas, which is exactly the inside of the JSON array the big files
-hold. An index (marshal) gives each dataset's modified time and the length of
-its fragments, so a fragment is a slice of its body. The bodies of a
-generation are written before the index that names it, so a build that stops
-half-way leaves the previous generation whole."""
+Each part is one body: the datasets' encoded fragments in name order, joined by
+commas. For data.json and catalog.jsonld the body is the inside of the file's
+JSON array, so the site's own files are the store; the Atom entries are kept
+in a body file of their own. An index (marshal) gives each dataset's modified
+time and the length of its fragments. It is removed before the site's files
+are rewritten and written again after them, naming their size and modification
+time: after a build stopped half-way, or files changed since by another tool,
+the store is not trusted and every fragment is made anew."""
 
 from __future__ import annotations
 
@@ -19,52 +22,67 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PARTS = ("pod", "dcat", "atom")
+IN_SITE = {"pod": "data.json", "dcat": "catalog.jsonld"}  # parts whose body is inside a site file
+TAIL = b"]}"  # what follows the body in those files
 INDEX = "index.marshal"
-FORMAT = 1
+FORMAT = 2
 
 
 class FragmentStore:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, out_dir: Path):
         self.folder = folder
-        self.generation = 0
+        self.out_dir = out_dir
+        self.generation = 0  # of the Atom body file
         # name → [modified, length of each part]
         self.entries: dict[str, list] = {}
-        # the stored generation: each dataset's offset and lengths in each body, names in order
+        # the stored bodies: each dataset's offset and lengths in each, names in order
         self._stored: dict[str, tuple[int, ...]] = {}
         self._stored_lengths: dict[str, tuple[int, ...]] = {}
         self._stored_order: list[str] = []
-        self._bodies: dict[str, bytes] = {}
+        self._heads: dict[str, int] = {}  # part in a site file → where its body starts
+        self._bodies: dict[str, memoryview] = {}
         self._new: dict[str, list[bytes]] = {}  # fragments put by this build
         self._removed = False
-        self._joined: dict[str, bytes] = {}
+        self._joined: dict[str, list[bytes | memoryview]] = {}
         self._load()
 
-    def _body_path(self, part: str, generation: int) -> Path:
-        return self.folder / f"{part}.{generation}"
+    def _atom_path(self, generation: int) -> Path:
+        return self.folder / f"atom.{generation}"
 
     def _load(self) -> None:
         try:
             index = marshal.loads((self.folder / INDEX).read_bytes())
             if index.get("format") != FORMAT:
                 return
-            generation, entries = index["generation"], index["entries"]
-            sizes = [self._body_path(part, generation).stat().st_size for part in PARTS]
+            generation, entries, files = index["generation"], index["entries"], index["files"]
+            atom_size = self._atom_path(generation).stat().st_size
+            for part, name in IN_SITE.items():
+                stat = (self.out_dir / name).stat()
+                if [stat.st_size, stat.st_mtime_ns] != files[part][1:]:
+                    return  # written since by something else, or not by a finished build
         except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
             return  # nothing usable: every fragment is made anew
         order = sorted(entries)
         lengths = [[entries[name][1 + i] for name in order] for i in range(len(PARTS))]
         # each fragment is followed by a comma, but the last
         offsets = [[0, *itertools.accumulate(n + 1 for n in part)] for part in lengths]
-        if sizes != [max(part[-1] - 1, 0) for part in offsets]:
+        bodies = [max(part[-1] - 1, 0) for part in offsets]
+        in_files = [files[part][1] - files[part][0] - len(TAIL) for part in IN_SITE]
+        if bodies != [*in_files, atom_size]:
             return  # bodies that are not those of the index
         self.generation, self.entries, self._stored_order = generation, entries, order
+        self._heads = {part: files[part][0] for part in IN_SITE}
         # offsets has one more entry per part (the end), which zip leaves out
         self._stored = dict(zip(order, zip(*offsets, strict=True), strict=False))
         self._stored_lengths = dict(zip(order, zip(*lengths, strict=True), strict=True))
 
-    def _body(self, part: str) -> bytes:
+    def _body(self, part: str) -> memoryview:
         if part not in self._bodies:
-            self._bodies[part] = self._body_path(part, self.generation).read_bytes()
+            if part in IN_SITE:
+                content = memoryview((self.out_dir / IN_SITE[part]).read_bytes())
+                self._bodies[part] = content[self._heads[part] : len(content) - len(TAIL)]
+            else:
+                self._bodies[part] = memoryview(self._atom_path(self.generation).read_bytes())
         return self._bodies[part]
 
     def modified(self, name: str) -> str | None:
@@ -88,19 +106,27 @@ class FragmentStore:
         if name in self._new:
             return self._new[name][index]
         start = self._stored[name][index]
-        return self._body(part)[start : start + self._stored_lengths[name][index]]
+        return bytes(self._body(part)[start : start + self._stored_lengths[name][index]])
 
     def joined(self, part: str) -> bytes:
         """Every dataset's fragment of `part`, in name order, joined by commas."""
+        return b"".join(self.body(part))
+
+    def body(self, part: str) -> list[bytes | memoryview]:
+        """`joined(part)` as pieces to write one after another, so that the big
+        files are copied once: slices of the stored body and new fragments, with
+        the commas between them."""
         if part not in self._joined:
-            self._joined[part] = b",".join(self._pieces(part))
+            pieces = self._pieces(part)
+            self._joined[part] = [b","] * (2 * len(pieces) - 1) if pieces else []
+            self._joined[part][::2] = pieces
         return self._joined[part]
 
     def _pieces(self, part: str) -> list[bytes | memoryview]:
         """The stored body cut around the datasets that changed, with their new
         fragments between the cuts: one slice per run of unchanged datasets."""
         index = PARTS.index(part)
-        body = memoryview(self._body(part)) if self._stored else memoryview(b"")
+        body = self._body(part) if self._stored else memoryview(b"")
         old = self._stored_order
         changed = sorted(set(self._new) | (self._stored.keys() - self.entries.keys()))
         pieces: list[bytes | memoryview] = []
@@ -121,17 +147,26 @@ class FragmentStore:
         unchanged_until(len(old))
         return pieces
 
+    def invalidate(self) -> None:
+        """Before the site's files are rewritten: until `save`, they may be half
+        written, and a build stopped in between must not trust them."""
+        (self.folder / INDEX).unlink(missing_ok=True)
+
     def save(self) -> None:
-        """Write a new generation when something changed, then drop the old one."""
-        if not self._new and not self._removed and (self.folder / INDEX).exists():
-            return
+        """After the site's files that hold `joined("pod")` and `joined("dcat")` are
+        written: the Atom body of a new generation, then the index naming them."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        old, new = self.generation, self.generation + 1
-        for part in PARTS:
-            self._body_path(part, new).write_bytes(self.joined(part))
-        index = {"format": FORMAT, "generation": new, "entries": self.entries}
+        new = self.generation + 1
+        self._atom_path(new).write_bytes(self.joined("atom"))
+        files = {}
+        for part, name in IN_SITE.items():
+            stat = (self.out_dir / name).stat()
+            head = stat.st_size - sum(len(piece) for piece in self.body(part)) - len(TAIL)
+            files[part] = [head, stat.st_size, stat.st_mtime_ns]
+        index = {"format": FORMAT, "generation": new, "entries": self.entries, "files": files}
         temporary = self.folder / f".{INDEX}.{os.getpid()}.tmp"
         temporary.write_bytes(marshal.dumps(index))
         os.replace(temporary, self.folder / INDEX)
-        for part in PARTS:
-            self._body_path(part, old).unlink(missing_ok=True)
+        for path in self.folder.glob("atom.*"):
+            if path.name != self._atom_path(new).name:
+                path.unlink(missing_ok=True)

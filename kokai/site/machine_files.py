@@ -107,15 +107,18 @@ def encode_fragment(fragment: dict[str, Any]) -> bytes:
     return json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _wrap(head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes] | bytes) -> bytes:
-    """`head` as a JSON object with `key`: [items], the items joined as they are;
-    `items` as one bytes object: the encoded items already joined by commas."""
-    if isinstance(items, bytes):
-        joined = items
-    else:
-        joined = b",".join(item if isinstance(item, bytes) else encode_fragment(item) for item in items)
+class Joined(list):
+    """Encoded items already joined by commas, as pieces written one after another
+    (kokai/site/fragments.py), so that a catalog-wide file is copied only once."""
+
+
+def _wrap(head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes] | Joined) -> bytes:
+    """`head` as a JSON object with `key`: [items], the items joined as they are."""
     start = encode_fragment(head)[:-1] + b',"' + key.encode() + b'":['
-    return b"".join((start, joined, b"]}"))
+    if isinstance(items, Joined):
+        return b"".join([start, *items, b"]}"])
+    encoded = (item if isinstance(item, bytes) else encode_fragment(item) for item in items)
+    return b"".join((start, b",".join(encoded), b"]}"))
 
 
 # ---------------------------------------------------------------- data.json (POD 1.1)
@@ -229,9 +232,9 @@ def _pod_distribution(resource: dict[str, Any]) -> dict[str, Any] | None:
     return distribution
 
 
-def data_json(entries: Sequence[dict[str, Any] | bytes] | bytes, site: SiteInfo) -> bytes:
+def data_json(entries: Sequence[dict[str, Any] | bytes] | Joined, site: SiteInfo) -> bytes:
     """The POD 1.1 catalog of `pod_dataset` fragments (dicts or `encode_fragment`
-    bytes, or those bytes already joined by commas)."""
+    bytes, or those bytes already `Joined`)."""
     head = {
         "@context": POD_CONTEXT,
         "@id": page_url(site, "data.json"),
@@ -425,7 +428,7 @@ def _contact_point(
 
 
 def dcat_catalog(
-    nodes: Sequence[dict[str, Any] | bytes] | bytes,
+    nodes: Sequence[dict[str, Any] | bytes] | Joined,
     site: SiteInfo,
     *,
     description: str = "",

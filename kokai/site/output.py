@@ -25,6 +25,7 @@ class Unit:
     id: str
     key: str
     produce: Callable[[], Files]
+    written: Callable[[], None] | None = None  # called once its files are written
 
 
 def key_of(*parts: Any) -> str:
@@ -83,6 +84,8 @@ class SiteOutput:
         files = unit.produce()
         for path, content in files.items():
             self.write(path, content)
+        if unit.written is not None:
+            unit.written()
         self.record(unit, list(files))
 
     def keep(self, unit_id: str) -> None:

@@ -38,6 +38,7 @@ class BuildContext:
     summaries: list[dict]  # every public dataset, in title order
     packages: dict[str, dict]  # full dicts of the datasets shown in this build
     state_dir: Path
+    out_dir: Path
     # summaries (before and after) of the datasets that changed; None: every list may have
     touched: list[dict] | None = None
     vendor_versions: dict[str, str] = field(default_factory=dict)  # front-end libraries
@@ -381,11 +382,18 @@ def fixed_page_units(ctx: BuildContext) -> Iterator[Unit]:
 
 def machine_files_unit(ctx: BuildContext) -> Unit:
     key = key_of([(s["name"], s["modified"]) for s in ctx.summaries])
-    return Unit("machine", key, lambda: _machine_files(ctx))
+    store: list[FragmentStore] = []  # read only when the unit runs
+
+    def produce() -> Files:
+        store.append(FragmentStore(ctx.state_dir / "fragments", ctx.out_dir))
+        store[0].invalidate()
+        return _machine_files(ctx, store[0])
+
+    # the store's index names the written files, so it is saved after them
+    return Unit("machine", key, produce, written=lambda: store[0].save())
 
 
-def _machine_files(ctx: BuildContext) -> Files:
-    fragments = FragmentStore(ctx.state_dir / "fragments")
+def _machine_files(ctx: BuildContext, fragments: FragmentStore) -> Files:
     wanted = {s["name"]: s["modified"] for s in ctx.summaries}
     for name, modified in wanted.items():
         if fragments.modified(name) != modified:
@@ -400,15 +408,15 @@ def _machine_files(ctx: BuildContext) -> Files:
     fragments.keep(wanted)
     newest = [s["name"] for s in ctx.newest[:ATOM_ENTRIES]]
     latest = ctx.by_name[newest[0]]["modified"] if newest else None
-    entries = [bytes(fragments.get(name, "atom")).decode("utf-8") for name in newest]
-    files = {
-        "data.json": machine_files.data_json(fragments.joined("pod"), ctx.site),
-        "catalog.jsonld": machine_files.dcat_catalog(fragments.joined("dcat"), ctx.site, modified=latest),
+    entries = [fragments.get(name, "atom").decode("utf-8") for name in newest]
+    return {
+        "data.json": machine_files.data_json(machine_files.Joined(fragments.body("pod")), ctx.site),
+        "catalog.jsonld": machine_files.dcat_catalog(
+            machine_files.Joined(fragments.body("dcat")), ctx.site, modified=latest
+        ),
         "feed.atom": machine_files.atom_document(entries, latest, ctx.site),
         "robots.txt": machine_files.robots_txt(ctx.site),
     }
-    fragments.save()
-    return files
 
 
 def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:

@@ -42,6 +42,7 @@ def _start_worker(config: Config, site: SiteInfo, static_version: str, shared: d
         summaries=[],
         packages={},
         state_dir=Path(),
+        out_dir=Path(),
     )
     # what the parent already read from the catalog, so that no worker reads it again
     _context.__dict__.update(shared)

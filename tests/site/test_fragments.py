@@ -1,9 +1,15 @@
 """The fragment store: spliced bodies equal a fresh join, and a store whose
-files do not match its index is treated as empty (every fragment made anew)."""
+files do not match its index (the site's files changed since, or cut short) is
+treated as empty, so every fragment is made anew."""
 
 from __future__ import annotations
 
-from kokai.site.fragments import INDEX, FragmentStore
+import os
+
+from kokai.site.fragments import FragmentStore
+
+HEADS = {"pod": b'{"@type":"dcat:Catalog","dataset":[', "dcat": b'{"@id":"x","dcat:dataset":['}
+FILES = {"pod": "data.json", "dcat": "catalog.jsonld"}
 
 
 def fragment(name: str, version: int) -> dict[str, bytes]:
@@ -14,11 +20,19 @@ def fragment(name: str, version: int) -> dict[str, bytes]:
     }
 
 
-def fill(store: FragmentStore, versions: dict[str, int]) -> None:
+def build(folder, out, versions: dict[str, int]) -> FragmentStore:
+    """What the site build does: put what changed, write the site's files, save."""
+    store = FragmentStore(folder, out)
+    store.invalidate()
     for name, version in versions.items():
         if store.modified(name) != str(version):
             store.put(name, str(version), **fragment(name, version))
     store.keep(versions)
+    out.mkdir(exist_ok=True)
+    for part, file in FILES.items():
+        (out / file).write_bytes(HEADS[part] + store.joined(part) + b"]}")
+    store.save()
+    return store
 
 
 def expected(versions: dict[str, int], part: str) -> bytes:
@@ -26,59 +40,51 @@ def expected(versions: dict[str, int], part: str) -> bytes:
 
 
 def test_changes_added_and_removed_names_splice_into_what_a_fresh_store_joins(tmp_path):
-    folder = tmp_path / "fragments"
+    folder, out = tmp_path / "fragments", tmp_path / "_site"
     first = {f"dataset-{i:02d}": 1 for i in range(12)}
-    store = FragmentStore(folder)
-    fill(store, first)
-    store.save()
+    build(folder, out, first)
 
     second = {**first, "dataset-03": 7, "dataset-10": 2, "dataset-11": 3, "dataset-05a": 1, "dataset-99": 1}
     del second["dataset-07"], second["dataset-00"]
-    store = FragmentStore(folder)
-    assert store.modified("dataset-03") == "1"
-    fill(store, second)
+    store = FragmentStore(folder, out)
+    assert store.modified("dataset-03") == "1"  # the first build's store is trusted
+    assert store.get("dataset-04", "atom") == fragment("dataset-04", 1)["atom"]
+    store = build(folder, out, second)
     for part in ("pod", "dcat", "atom"):
         assert store.joined(part) == expected(second, part)
-    assert bytes(store.get("dataset-04", "atom")) == fragment("dataset-04", 1)["atom"]
-    store.save()
 
-    reloaded = FragmentStore(folder)
+    reloaded = FragmentStore(folder, out)
     assert sorted(reloaded.entries) == sorted(second)
-    assert bytes(reloaded.get("dataset-03", "dcat")) == fragment("dataset-03", 7)["dcat"]
+    assert reloaded.get("dataset-03", "dcat") == fragment("dataset-03", 7)["dcat"]
     assert reloaded.joined("pod") == expected(second, "pod")
-    # one generation on disk: the old bodies are gone
-    assert sorted(p.name for p in folder.iterdir()) == sorted([INDEX, "atom.2", "dcat.2", "pod.2"])
+    # one Atom body on disk: the older generation is gone
+    assert sorted(p.name for p in folder.iterdir()) == ["atom.2", "index.marshal"]
 
 
-def test_nothing_changed_writes_nothing(tmp_path):
-    folder = tmp_path / "fragments"
-    versions = {"a": 1, "b": 2}
-    store = FragmentStore(folder)
-    fill(store, versions)
-    store.save()
-    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    store = FragmentStore(folder)
-    fill(store, versions)
-    store.save()
-    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
-
-
-def test_a_body_that_does_not_match_its_index_is_not_trusted(tmp_path):
-    folder = tmp_path / "fragments"
-    store = FragmentStore(folder)
-    fill(store, {"a": 1, "b": 1})
-    store.save()
-    (folder / "dcat.1").write_bytes(b"{}")  # cut short, as by a full disk
-    store = FragmentStore(folder)
+def test_a_site_file_changed_since_is_not_trusted(tmp_path):
+    folder, out = tmp_path / "fragments", tmp_path / "_site"
+    build(folder, out, {"a": 1, "b": 1})
+    catalog = out / "catalog.jsonld"
+    catalog.write_bytes(catalog.read_bytes())  # the same bytes, written again by another tool
+    stat = catalog.stat()
+    os.utime(catalog, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a later clock tick
+    store = FragmentStore(folder, out)
     assert store.entries == {} and store.modified("a") is None
-    fill(store, {"a": 1, "b": 1})
-    store.save()
-    assert FragmentStore(folder).joined("dcat") == expected({"a": 1, "b": 1}, "dcat")
+    build(folder, out, {"a": 1, "b": 1})
+    assert FragmentStore(folder, out).joined("dcat") == expected({"a": 1, "b": 1}, "dcat")
+
+
+def test_a_build_stopped_before_its_index_was_saved_is_not_trusted(tmp_path):
+    folder, out = tmp_path / "fragments", tmp_path / "_site"
+    build(folder, out, {"a": 1, "b": 1})
+    store = FragmentStore(folder, out)
+    store.invalidate()
+    store.put("a", "2", **fragment("a", 2))  # the same length as version 1
+    (out / "data.json").write_bytes(HEADS["pod"] + store.joined("pod") + b"]}")  # then it stopped
+    assert FragmentStore(folder, out).entries == {}
 
 
 def test_an_empty_catalog(tmp_path):
-    store = FragmentStore(tmp_path / "fragments")
-    fill(store, {})
+    store = build(tmp_path / "fragments", tmp_path / "_site", {})
     assert store.joined("pod") == b""
-    store.save()
-    assert FragmentStore(tmp_path / "fragments").joined("dcat") == b""
+    assert FragmentStore(tmp_path / "fragments", tmp_path / "_site").joined("dcat") == b""
