@@ -180,7 +180,11 @@ class Package(Base):
         cascade="all, delete-orphan", order_by="PackageExtra.key"
     )
 
-    __table_args__ = (Index("ix_package_state_type_private", "state", "type", "private"),)
+    # covering indexes for the active public datasets' ids and names (migration 0008)
+    __table_args__ = (
+        Index("ix_package_visible_id", "state", "type", "private", "id", "metadata_created"),
+        Index("ix_package_visible_name", "state", "type", "private", "name", "metadata_modified"),
+    )
 
 
 class Resource(Base):
