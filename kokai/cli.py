@@ -439,6 +439,7 @@ def cmd_serve(args, config) -> int:
     print(f"データセットの一覧 / datasets:   {base}/api/3/action/package_search?rows=20")
     print(f"DCAT カタログ / DCAT catalog:    {base}/catalog.jsonld")
     print(f"API の説明 / API docs:           {base}/docs")
+    print(f"職員ページ / staff page:         {base}/staff/  (kokai user add NAME --password)")
     if (config.site_dir / "index.html").exists():
         print(f"公開サイト / public site:        {base}/")
     print("止めるには Ctrl+C / press Ctrl+C to stop", flush=True)
