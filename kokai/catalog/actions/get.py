@@ -247,10 +247,10 @@ def organization_show(context: Context, data_dict: dict) -> dict:
 # organization_list_for_user's `permission` → the capacities that have it (CKAN's
 # ckan.authz role permissions); anything else, manage_group included, is admin only
 CAPACITIES_WITH = {
-    "read": ("admin", "editor", "member"),
-    "create_dataset": ("admin", "editor"),
-    "update_dataset": ("admin", "editor"),
-    "delete_dataset": ("admin", "editor"),
+    "read": (*auth.WRITE_CAPACITIES, "member"),
+    "create_dataset": auth.WRITE_CAPACITIES,
+    "update_dataset": auth.WRITE_CAPACITIES,
+    "delete_dataset": auth.WRITE_CAPACITIES,
 }
 
 

@@ -223,6 +223,12 @@ SignedIn = Annotated[StaffUser, Depends(require_user)]  # an endpoint parameter'
 SignedInSysadmin = Annotated[StaffUser, Depends(require_sysadmin)]
 
 
+def creatable_organizations(catalog: LocalCatalog) -> list[dict[str, str]]:
+    """The organisations the catalog's user may create datasets in, [{name, title}]."""
+    found = catalog.action.organization_list_for_user(permission="create_dataset")
+    return [{"name": o["name"], "title": o.get("display_name") or o.get("title") or o["name"]} for o in found]
+
+
 def user_catalog(request: Request, user: StaffUser) -> LocalCatalog:
     """The catalog acting as `user`: its auth functions decide every read and write."""
     return request.app.state.catalog.as_user(user.name)

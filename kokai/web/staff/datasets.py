@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kokai.catalog.client import LocalCatalog
-from kokai.catalog.errors import NotAuthorized, NotFound, UnknownAction
+from kokai.catalog.errors import NotAuthorized, NotFound
 from kokai.publish.freshness import (
     GTFS_EXPIRED,
     GTFS_EXPIRING,
@@ -80,23 +80,10 @@ class DatasetRow:
 
 
 def user_organizations(catalog: LocalCatalog, user: StaffUser) -> list[dict] | None:
-    """The organisations whose datasets the user works on; None: every one (sysadmin).
-    CKAN's organization_list_for_user when the catalog has it; otherwise each
-    organisation's members, read with organization_show."""
+    """The organisations whose datasets the user works on; None: every one (sysadmin)."""
     if user.sysadmin:
         return None
-    try:
-        return catalog.action.organization_list_for_user(id=user.name, permission="read")
-    except UnknownAction:
-        pass
-    mine = []
-    for name in catalog.action.organization_list():
-        organization = catalog.action.organization_show(
-            id=name, include_users=True, include_dataset_count=False
-        )
-        if any(member["id"] == user.id for member in organization.get("users") or []):
-            mine.append(organization)
-    return mine
+    return catalog.action.organization_list_for_user(id=user.name, permission="read")
 
 
 def search_all(catalog: LocalCatalog, fq: str | None) -> list[dict]:

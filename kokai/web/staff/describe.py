@@ -18,14 +18,14 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kokai.catalog.client import LocalCatalog
-from kokai.catalog.errors import NotAuthorized, NotFound, UnknownAction
+from kokai.catalog.errors import NotAuthorized, NotFound
 from kokai.config import Config
 from kokai.publish.gate import check_dataset
 from kokai.publish.mapping import organization_ref
@@ -36,16 +36,16 @@ from kokai.vocab.frequency import UPDATE_FREQUENCIES
 from kokai.vocab.licenses import LICENCES, Licence, find_licence
 from kokai.web.staff import drafts
 from kokai.web.staff.common import (
+    SignedIn,
     StaffUser,
+    creatable_organizations,
     forbidden,
     not_found,
     render,
-    require_user,
     user_catalog,
 )
 
 router = APIRouter()
-SignedIn = Annotated[StaffUser, Depends(require_user)]
 
 # form field → the descriptor key the gate reports it under
 FIELDS = {
@@ -223,22 +223,6 @@ def _problem(finding: Finding) -> FormProblem:
 # ---------------------------------------------------------------- who may do what
 
 
-def organizations_for(catalog: LocalCatalog) -> list[dict[str, str]]:
-    """The organisations the user may publish to, [{name, title}]: the catalog's
-    organization_list_for_user when it has it, else each organisation asked by
-    the publish log's auth (editing a dataset of that organisation)."""
-    try:
-        found = catalog.action.organization_list_for_user(permission="create_dataset")
-        return [{"name": o["name"], "title": o.get("title") or o["name"]} for o in found]
-    except UnknownAction:
-        pass
-    out = []
-    for org in catalog.as_user(None).action.organization_list(all_fields=True, limit=1000):
-        if catalog.check_access("publish_record_create", {"package_name": "", "owner_org": org["name"]}):
-            out.append({"name": org["name"], "title": org.get("title") or org["name"]})
-    return out
-
-
 def may_edit(catalog: LocalCatalog, name: str, organization: str | None) -> bool:
     """Whether the user may change dataset `name` (package_update), or, while
     it is not in the catalog, create it in `organization`."""
@@ -269,7 +253,7 @@ def descriptor_organization(config: Config, name: str) -> str | None:
 
 def _page_context(request: Request, catalog: LocalCatalog, form: DescribeForm, *, name: str, new: bool,
                   upload: str = "", saved: bool = False) -> dict[str, Any]:  # fmt: skip
-    organizations = organizations_for(catalog)
+    organizations = creatable_organizations(catalog)
     titles = {o["name"]: o["title"] for o in organizations}
     config = request.app.state.config
     current_title = titles.get(form.values.get("organization") or "", config.city_name)
@@ -354,7 +338,7 @@ def _organization_problems(catalog: LocalCatalog, descriptor: dict, organization
     """A new organisation must be one the user may publish to (the catalog decides)."""
     if not organization or organization == organization_ref(descriptor)[0]:
         return []
-    if organization in {o["name"] for o in organizations_for(catalog)}:
+    if organization in {o["name"] for o in creatable_organizations(catalog)}:
         return []
     return [FormProblem("organization", "error", f"担当部署「{organization}」には公開できません。一覧から選んでください。")]
 
@@ -366,7 +350,7 @@ async def new_page(request: Request, user: SignedIn, upload: str = "") -> Respon
     record = _upload_record(config, upload, user) if upload else None
     if upload and record is None:
         return forbidden(request, "このアップロードは使えません（見つからないか、ほかの人のものです）。")
-    if not await run_in_threadpool(organizations_for, catalog):
+    if not await run_in_threadpool(creatable_organizations, catalog):
         return forbidden(request, "データセットを作れる部署がありません。管理者に権限を確認してください。")
     values = {**form_values({}, config), "license": "cc-by-4.0"}  # the recommended licence first
     if record is not None:

@@ -14,10 +14,10 @@ and the freshness alerts are `kokai status`'s (kokai/publish/freshness.py).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -27,10 +27,9 @@ from kokai.metrics_render import render_csv
 from kokai.publish.freshness import KIND_LABELS, KINDS, catalog_state, counts, freshness_alerts
 from kokai.site.metrics_page import metrics_context
 from kokai.web.security import file_headers
-from kokai.web.staff.common import StaffUser, forbidden, render, require_user, user_catalog
+from kokai.web.staff.common import SignedIn, forbidden, render, user_catalog
 
 router = APIRouter()
-SignedIn = Annotated[StaffUser, Depends(require_user)]
 NOT_ALLOWED = "利用状況の数値を見る権限がありません。"
 
 

@@ -22,9 +22,9 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -40,19 +40,18 @@ from kokai.publish.table_diff import TableDiff, TableDiffError, diff_stored, res
 from kokai.validators.render_html import problem_groups
 from kokai.web.staff import drafts
 from kokai.web.staff.common import (
+    SignedIn,
     StaffUser,
     forbidden,
     ja_datetime,
     not_found,
     render,
-    require_user,
     user_catalog,
 )
 from kokai.web.staff.describe import dataset_folder, descriptor_organization, may_edit, valid_name
 
 log = logging.getLogger("kokai.staff")
 router = APIRouter()
-SignedIn = Annotated[StaffUser, Depends(require_user)]
 
 HISTORY_ON_PAGE = 10  # records on the dataset page; the history page shows all
 DIFF_ROWS = 10  # example rows of each kind in a diff

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -43,18 +43,17 @@ from kokai.catalog.reuses import (
 )
 from kokai.web.ratelimit import RateLimiter
 from kokai.web.staff.common import (
+    SignedIn,
     StaffUser,
     forbidden,
     not_found,
     render,
-    require_user,
     url_for_path,
     user_catalog,
 )
 from kokai.web.token_guard import client_key
 
 router = APIRouter()
-SignedIn = Annotated[StaffUser, Depends(require_user)]
 
 SUBMISSIONS_PER_HOUR = 5  # per client address: a person submits one or two, a spammer many
 HONEYPOT = "homepage"  # a field hidden from people; only a form-filling bot writes in it

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -37,12 +37,13 @@ from kokai.validators.render_html import problem_groups, render_csv, render_html
 from kokai.web.security import content_type_for, file_headers
 from kokai.web.staff import upload_store, validation_jobs
 from kokai.web.staff.common import (
+    SignedIn,
     StaffUser,
+    creatable_organizations,
     forbidden,
     message_page,
     not_found,
     render,
-    require_user,
     url_for_path,
     user_catalog,
 )
@@ -124,30 +125,9 @@ class CappedUploadRoute(APIRoute):
 
 router = APIRouter()
 uploads = APIRouter(route_class=CappedUploadRoute)
-SignedIn = Annotated[StaffUser, Depends(require_user)]
 
 
 # ------------------------------------------------------------------ who may upload what
-
-
-def _organizations(catalog: LocalCatalog) -> list[dict[str, str]]:
-    """The organisations the user may create a dataset in: [{name, title}]."""
-    found = []
-    for org in catalog.as_user(None).action.organization_list(all_fields=True, limit=1000):
-        if _may_create_in(catalog, org["name"]):
-            found.append({"name": org["name"], "title": org.get("display_name") or org.get("title") or org["name"]})
-    return found
-
-
-def _may_create_in(catalog: LocalCatalog, organization: str) -> bool:
-    """Creating datasets at all (package_create), in this organisation (as
-    editing a dataset of it: the publish log's auth, which names the organisation)."""
-    try:
-        return catalog.check_access("package_create", {"owner_org": organization}) and catalog.check_access(
-            "publish_record_create", {"package_name": "", "owner_org": organization}
-        )
-    except NotFound:
-        return False
 
 
 def _dataset(catalog: LocalCatalog, name: str) -> dict[str, Any] | None:
@@ -188,7 +168,7 @@ async def new_dataset_form(request: Request, user: SignedIn, dataset: str = "") 
         return RedirectResponse(url_for_path(request, f"/staff/datasets/{dataset}/upload"), status_code=303)
     validation_jobs.warm_up()
     catalog = user_catalog(request, user)
-    organizations = await run_in_threadpool(_organizations, catalog)
+    organizations = await run_in_threadpool(creatable_organizations, catalog)
     if not organizations:
         return forbidden(request, "新しいデータセットを作る権限がありません。組織の編集者に登録してもらってください。")
     return _form_page(request, organizations=organizations, action="/staff/upload")
@@ -213,7 +193,7 @@ async def upload_new_dataset(request: Request, user: SignedIn) -> Response:
     catalog = user_catalog(request, user)
     fields = await _fields(request)
     organization = fields.get("organization", "")
-    organizations = await run_in_threadpool(_organizations, catalog)
+    organizations = await run_in_threadpool(creatable_organizations, catalog)
     if not organizations:
         return _refused(request, "新しいデータセットを作る権限がありません。")
     if not organization:
