@@ -52,6 +52,18 @@ def make_city(root: Path, database_url: str) -> City:
     return City(root, load_config(root / "kokai.toml"))
 
 
+def empty_city(root: Path, database_url: str) -> Config:
+    """A new city folder (the demo city's name, code and extent) with its own
+    empty catalog and no datasets: where `kokai import` lands."""
+    root.mkdir(parents=True)
+    (root / "kokai.toml").write_text(
+        f'[city]\nname = "潮見市"\ncode = "229997"\nbbox = [137.88, 34.665, 138.04, 34.755]\n\n'
+        f'[catalog]\ndatabase_url = "{database_url}"\n',
+        encoding="utf-8",
+    )
+    return load_config(root / "kokai.toml")
+
+
 @pytest.fixture
 def city(tmp_path, monkeypatch, sqlite_template):
     for name in ("KOKAI_DATABASE_URL", "KOKAI_STORAGE_URL"):

@@ -16,7 +16,6 @@ import yaml
 from kokai.catalog.client import LocalCatalog
 from kokai.catalog.db import dispose_engine
 from kokai.cli import main
-from kokai.config import load_config
 from kokai.publish.ckan_import import (
     STATE_FOLDER,
     Importer,
@@ -28,7 +27,7 @@ from kokai.publish.ckan_import import (
 )
 from kokai.publish.remote_ckan import PushOptions, push
 from tests.conftest import fresh_sqlite_url
-from tests.publish.conftest import DEMO_TODAY
+from tests.publish.conftest import DEMO_TODAY, empty_city
 
 # A package as CKAN 2.12 shows it (shape observed, shared/reference/ckan-api.md §5).
 CKAN_PACKAGE = {
@@ -99,15 +98,7 @@ def remote(city, live_server):
 @pytest.fixture
 def empty_kokai(tmp_path, sqlite_template):
     """A city folder with its own empty catalog and no datasets."""
-    root = tmp_path / "new-city"
-    root.mkdir()
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "new-db")
-    (root / "kokai.toml").write_text(
-        f'[city]\nname = "潮見市"\ncode = "229997"\nbbox = [137.88, 34.665, 138.04, 34.755]\n\n'
-        f'[catalog]\ndatabase_url = "{url}"\n',
-        encoding="utf-8",
-    )
-    config = load_config(root / "kokai.toml")
+    config = empty_city(tmp_path / "new-city", fresh_sqlite_url(sqlite_template, tmp_path / "new-db"))
     yield config
     dispose_engine(config)
 

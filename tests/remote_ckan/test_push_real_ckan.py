@@ -18,11 +18,10 @@ import pytest
 from kokai.catalog.client import LocalCatalog
 from kokai.catalog.db import dispose_engine
 from kokai.cli import main
-from kokai.config import load_config
 from kokai.publish import remote_ckan
 from kokai.publish.remote_ckan import BODIK_STANDARD_TAG, MARK, PushOptions, push
 from tests.conftest import fresh_sqlite_url
-from tests.publish.conftest import DEMO_TODAY, make_city
+from tests.publish.conftest import DEMO_TODAY, empty_city, make_city
 
 DEMO = ["community-bus", "evacuation-sites", "population", "public-facilities", "shelters"]
 
@@ -146,17 +145,9 @@ def test_a_refused_dataset_fails_alone(demo, clean_ckan, cli, monkeypatch):
 
 def test_import_from_ckan_into_an_empty_kokai(demo, clean_ckan, cli, tmp_path, sqlite_template):
     push(LocalCatalog(demo.config), client_factory(clean_ckan), clean_ckan.url, PushOptions())
-    root = tmp_path / "new-city"
-    root.mkdir()
-    url = fresh_sqlite_url(sqlite_template, tmp_path / "new-db")
-    (root / "kokai.toml").write_text(
-        f'[city]\nname = "潮見市"\ncode = "229997"\nbbox = [137.88, 34.665, 138.04, 34.755]\n\n'
-        f'[catalog]\ndatabase_url = "{url}"\n',
-        encoding="utf-8",
-    )
-    config = load_config(root / "kokai.toml")
+    config = empty_city(tmp_path / "new-city", fresh_sqlite_url(sqlite_template, tmp_path / "new-db"))
     try:
-        code, out, err = cli(root / "kokai.toml", "import", "--ckan-url", clean_ckan.url, "--validate", "--publish",
+        code, out, err = cli(config.source, "import", "--ckan-url", clean_ckan.url, "--validate", "--publish",
                              "--date", DEMO_TODAY.isoformat())  # fmt: skip
         assert code == 0, out + err
         assert "5 件: 新規 5" in out and "5 / 5 件が通ります" in out
@@ -175,7 +166,7 @@ def test_import_from_ckan_into_an_empty_kokai(demo, clean_ckan, cli, tmp_path, s
             assert [(r["name"], r["hash"], r["size"], r.get("kokai_schema")) for r in ours["resources"]] == [
                 (r["name"], r["hash"], r["size"], r.get("kokai_schema")) for r in theirs["resources"]
             ]
-        code, out, _ = cli(root / "kokai.toml", "import", "--ckan-url", clean_ckan.url)
+        code, out, _ = cli(config.source, "import", "--ckan-url", clean_ckan.url)
         assert code == 0 and "変更なし 5" in out and "ファイルのダウンロード 0 件" in out
     finally:
         dispose_engine(config)
