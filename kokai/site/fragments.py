@@ -43,7 +43,7 @@ class FragmentStore:
         self._bodies: dict[str, memoryview] = {}
         self._new: dict[str, list[bytes]] = {}  # fragments put by this build
         self._removed = False
-        self._joined: dict[str, list[bytes | memoryview]] = {}
+        self._body_pieces: dict[str, list[bytes | memoryview]] = {}
         self._load()
 
     def _atom_path(self, generation: int) -> Path:
@@ -116,11 +116,11 @@ class FragmentStore:
         """`joined(part)` as pieces to write one after another, so that the big
         files are copied once: slices of the stored body and new fragments, with
         the commas between them."""
-        if part not in self._joined:
+        if part not in self._body_pieces:
             pieces = self._pieces(part)
-            self._joined[part] = [b","] * (2 * len(pieces) - 1) if pieces else []
-            self._joined[part][::2] = pieces
-        return self._joined[part]
+            self._body_pieces[part] = [b","] * (2 * len(pieces) - 1) if pieces else []
+            self._body_pieces[part][::2] = pieces
+        return self._body_pieces[part]
 
     def _pieces(self, part: str) -> list[bytes | memoryview]:
         """The stored body cut around the datasets that changed, with their new

@@ -114,13 +114,18 @@ class SiteRenderer:
         return self.env.get_template(template).render(**context).encode("utf-8")
 
 
-def static_fingerprint() -> str:
-    """A short hash over static/ and templates/: changes when a file does, so that
-    a kokai with other pages or assets rebuilds every page (and busts caches)."""
+def fingerprint(*folders: Path) -> str:
+    """A short hash over the files in `folders`: changes when a file does."""
     digest = hashlib.sha256()
-    for folder in (STATIC, TEMPLATES):
+    for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 digest.update(path.relative_to(folder.parent).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def static_fingerprint() -> str:
+    """Over static/ and templates/, so that a kokai with other pages or assets
+    rebuilds every page (and busts caches)."""
+    return fingerprint(STATIC, TEMPLATES)

@@ -16,7 +16,7 @@ copied). Every page gets `user`, `csrf_field()`, `csrf_token`, `url(path)`,
 
 from __future__ import annotations
 
-import hashlib
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from kokai.catalog.client import LocalCatalog
-from kokai.site.render import PAGE_CSP, filesize, ja_date, number
+from kokai.site.render import PAGE_CSP, filesize, fingerprint, ja_date, number
 from kokai.site.render import STATIC as SITE_STATIC
 from kokai.site.render import TEMPLATES as SITE_TEMPLATES
 from kokai.web.staff.csrf import FIELD, set_anonymous_cookie, token_for
@@ -93,17 +93,6 @@ def ja_datetime(value: Any) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local.hour:02d}:{local.minute:02d}"
 
 
-def _fingerprint() -> str:
-    """A short hash over both static folders, so browsers fetch changed files."""
-    digest = hashlib.sha256()
-    for folder in (SITE_STATIC, STATIC):
-        for path in sorted(folder.glob("*")):
-            if path.is_file():
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
 environment = jinja2.Environment(
     loader=jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(SITE_TEMPLATES)]
@@ -117,14 +106,12 @@ environment.filters.update(
     ja_date=ja_date, ja_datetime=ja_datetime, filesize=filesize, number=number
 )
 environment.globals.update(page_csp=PAGE_CSP)
-_static_version: str | None = None
 
 
+@functools.cache
 def static_version() -> str:
-    global _static_version
-    if _static_version is None:
-        _static_version = _fingerprint()
-    return _static_version
+    """A short hash over both static folders, so browsers fetch changed files."""
+    return fingerprint(SITE_STATIC, STATIC)
 
 
 def url_for_path(request: Request, path: str) -> str:
