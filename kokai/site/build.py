@@ -31,10 +31,10 @@ from kokai.site.catalog_reader import CatalogReader
 from kokai.site.output import SiteOutput, Unit, default_state_dir, key_of
 from kokai.site.render import STATIC, SiteInfo, SiteRenderer, static_fingerprint
 from kokai.site.search_index import SearchIndex
-from kokai.site.summary import dataset_summary, title_order
+from kokai.site.summary import dataset_summary, in_list_order
 
 # Bump when the pages' shape changes: the next build is then a full one.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 JAPAN = ZoneInfo("Asia/Tokyo")
 STATE_NAME = "state.marshal"  # marshal: 5x faster than JSON for 10,000 datasets
 
@@ -236,7 +236,7 @@ class SiteBuilder:
             site=self.site,
             renderer=renderer,
             reader=self.reader,
-            summaries=sorted((d["summary"] for d in known.values()), key=title_order),
+            summaries=in_list_order(d["summary"] for d in known.values()),
             packages=packages,
             state_dir=self.state_dir,
             out_dir=self.out_dir,

@@ -48,7 +48,10 @@ class CatalogReader:
                 return
 
     def organizations(self) -> list[dict]:
-        return self.catalog.action.organization_list(all_fields=True, limit=1000)
+        # the site counts each organisation's datasets itself, from what it shows
+        return self.catalog.action.organization_list(
+            all_fields=True, include_dataset_count=False, limit=1000
+        )
 
     def reuses(self) -> list[dict]:
         """Approved 活用事例, newest first."""

@@ -1,16 +1,17 @@
-"""Per-dataset pieces of the catalog-wide files (data.json, catalog.jsonld and
-the Atom feed), kept between builds so that one changed dataset means neither
-mapping nor parsing every other one again, and the big files are rewritten by
-splicing: the unchanged datasets' bytes are copied from those written last time.
+"""Per-dataset pieces of the catalog-wide files (data.json and catalog.jsonld),
+kept between builds so that one changed dataset means neither mapping nor
+parsing every other one again, and the big files are rewritten by splicing:
+the unchanged datasets' bytes are copied by the kernel from the files written
+last time, never read into memory.
 
 Each part is one body: the datasets' encoded fragments in name order, joined by
-commas. For data.json and catalog.jsonld the body is the inside of the file's
-JSON array, so the site's own files are the store; the Atom entries are kept
-in a body file of their own. An index (marshal) gives each dataset's modified
-time and the length of its fragments. It is removed before the site's files
-are rewritten and written again after them, naming their size and modification
-time: after a build stopped half-way, or files changed since by another tool,
-the store is not trusted and every fragment is made anew."""
+commas, the inside of the file's JSON array, so the site's own files are the
+store. An index (marshal) gives each dataset's modified time and the length of
+its fragments, and keeps the Atom entries of the newest datasets (the feed
+shows only those). It is removed before the site's files are rewritten and
+written again after them, naming their size and modification time: after a
+build stopped half-way, or files changed since by another tool, the store is
+not trusted and every fragment is made anew."""
 
 from __future__ import annotations
 
@@ -21,42 +22,37 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-PARTS = ("pod", "dcat", "atom")
-IN_SITE = {"pod": "data.json", "dcat": "catalog.jsonld"}  # parts whose body is inside a site file
+from kokai.site.output import FileSlice, Pieces
+
+PARTS = ("pod", "dcat")
+FILES = {"pod": "data.json", "dcat": "catalog.jsonld"}  # the site file each part's body is in
 TAIL = b"]}"  # what follows the body in those files
 INDEX = "index.marshal"
-FORMAT = 2
+FORMAT = 3
 
 
 class FragmentStore:
     def __init__(self, folder: Path, out_dir: Path):
         self.folder = folder
         self.out_dir = out_dir
-        self.generation = 0  # of the Atom body file
-        # name → [modified, length of each part]
-        self.entries: dict[str, list] = {}
+        self.entries: dict[str, list] = {}  # name → [modified, length of each part]
+        self._atom: dict[str, bytes] = {}  # name → Atom entry, for the newest datasets
         # the stored bodies: each dataset's offset and lengths in each, names in order
         self._stored: dict[str, tuple[int, ...]] = {}
         self._stored_lengths: dict[str, tuple[int, ...]] = {}
         self._stored_order: list[str] = []
-        self._heads: dict[str, int] = {}  # part in a site file → where its body starts
-        self._bodies: dict[str, memoryview] = {}
+        self._heads: dict[str, int] = {}  # part → where its body starts in its file
         self._new: dict[str, list[bytes]] = {}  # fragments put by this build
-        self._removed = False
-        self._body_pieces: dict[str, list[bytes | memoryview]] = {}
+        self._body_pieces: dict[str, Pieces] = {}
         self._load()
-
-    def _atom_path(self, generation: int) -> Path:
-        return self.folder / f"atom.{generation}"
 
     def _load(self) -> None:
         try:
             index = marshal.loads((self.folder / INDEX).read_bytes())
             if index.get("format") != FORMAT:
                 return
-            generation, entries, files = index["generation"], index["entries"], index["files"]
-            atom_size = self._atom_path(generation).stat().st_size
-            for part, name in IN_SITE.items():
+            entries, files, atom = index["entries"], index["files"], index["atom"]
+            for part, name in FILES.items():
                 stat = (self.out_dir / name).stat()
                 if [stat.st_size, stat.st_mtime_ns] != files[part][1:]:
                     return  # written since by something else, or not by a finished build
@@ -67,76 +63,63 @@ class FragmentStore:
         # each fragment is followed by a comma, but the last
         offsets = [[0, *itertools.accumulate(n + 1 for n in part)] for part in lengths]
         bodies = [max(part[-1] - 1, 0) for part in offsets]
-        in_files = [files[part][1] - files[part][0] - len(TAIL) for part in IN_SITE]
-        if bodies != [*in_files, atom_size]:
+        if bodies != [files[part][1] - files[part][0] - len(TAIL) for part in PARTS]:
             return  # bodies that are not those of the index
-        self.generation, self.entries, self._stored_order = generation, entries, order
-        self._heads = {part: files[part][0] for part in IN_SITE}
+        self.entries, self._atom, self._stored_order = entries, atom, order
+        self._heads = {part: files[part][0] for part in PARTS}
         # offsets has one more entry per part (the end), which zip leaves out
         self._stored = dict(zip(order, zip(*offsets, strict=True), strict=False))
         self._stored_lengths = dict(zip(order, zip(*lengths, strict=True), strict=True))
-
-    def _body(self, part: str) -> memoryview:
-        if part not in self._bodies:
-            if part in IN_SITE:
-                content = memoryview((self.out_dir / IN_SITE[part]).read_bytes())
-                self._bodies[part] = content[self._heads[part] : len(content) - len(TAIL)]
-            else:
-                self._bodies[part] = memoryview(self._atom_path(self.generation).read_bytes())
-        return self._bodies[part]
 
     def modified(self, name: str) -> str | None:
         entry = self.entries.get(name)
         return entry[0] if entry else None
 
-    def put(self, name: str, modified: str, **parts: bytes) -> None:
-        fragments = [parts[p] for p in PARTS]
-        self._new[name] = fragments
-        self.entries[name] = [modified, *(len(f) for f in fragments)]
+    def put(self, name: str, modified: str, *, pod: bytes, dcat: bytes, atom: bytes) -> None:
+        self._new[name] = [pod, dcat]
+        self._atom[name] = atom
+        self.entries[name] = [modified, len(pod), len(dcat)]
 
     def keep(self, names: Iterable[str]) -> None:
         wanted = set(names)
         for name in [n for n in self.entries if n not in wanted]:
             del self.entries[name]
             self._new.pop(name, None)
-            self._removed = True
 
-    def get(self, name: str, part: str) -> bytes:
-        index = PARTS.index(part)
-        if name in self._new:
-            return self._new[name][index]
-        start = self._stored[name][index]
-        return bytes(self._body(part)[start : start + self._stored_lengths[name][index]])
+    def atom_entry(self, name: str) -> bytes | None:
+        """The dataset's Atom entry, when it is one of the newest or changed in this build."""
+        return self._atom.get(name)
 
     def joined(self, part: str) -> bytes:
-        """Every dataset's fragment of `part`, in name order, joined by commas."""
-        return b"".join(self.body(part))
+        """Every dataset's fragment of `part`, in name order, joined by commas
+        (read before the site's files are rewritten: the slices point into them)."""
+        return self.body(part).to_bytes()
 
-    def body(self, part: str) -> list[bytes | memoryview]:
-        """`joined(part)` as pieces to write one after another, so that the big
-        files are copied once: slices of the stored body and new fragments, with
-        the commas between them."""
+    def body(self, part: str) -> Pieces:
+        """`joined(part)` as pieces to write one after another: slices of the stored
+        body and new fragments, with the commas between them."""
         if part not in self._body_pieces:
             pieces = self._pieces(part)
-            self._body_pieces[part] = [b","] * (2 * len(pieces) - 1) if pieces else []
+            self._body_pieces[part] = Pieces([b","] * (2 * len(pieces) - 1) if pieces else [])
             self._body_pieces[part][::2] = pieces
         return self._body_pieces[part]
 
-    def _pieces(self, part: str) -> list[bytes | memoryview]:
+    def _pieces(self, part: str) -> list[bytes | FileSlice]:
         """The stored body cut around the datasets that changed, with their new
         fragments between the cuts: one slice per run of unchanged datasets."""
         index = PARTS.index(part)
-        body = self._body(part) if self._stored else memoryview(b"")
         old = self._stored_order
         changed = sorted(set(self._new) | (self._stored.keys() - self.entries.keys()))
-        pieces: list[bytes | memoryview] = []
+        pieces: list[bytes | FileSlice] = []
         done = 0  # old[:done] are placed
 
         def unchanged_until(end: int) -> None:
             if end > done:
                 first, last = old[done], old[end - 1]
+                start = self._stored[first][index]
                 stop = self._stored[last][index] + self._stored_lengths[last][index]
-                pieces.append(body[self._stored[first][index] : stop])
+                path = self.out_dir / FILES[part]
+                pieces.append(FileSlice(path, self._heads[part] + start, stop - start))
 
         for name in changed:
             position = bisect.bisect_left(old, name, done)
@@ -152,21 +135,17 @@ class FragmentStore:
         written, and a build stopped in between must not trust them."""
         (self.folder / INDEX).unlink(missing_ok=True)
 
-    def save(self) -> None:
-        """After the site's files that hold `joined("pod")` and `joined("dcat")` are
-        written: the Atom body of a new generation, then the index naming them."""
+    def save(self, atom_names: Iterable[str]) -> None:
+        """After the site's files that hold `body("pod")` and `body("dcat")` are
+        written: the index naming them, with the Atom entries of `atom_names`."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        new = self.generation + 1
-        self._atom_path(new).write_bytes(self.joined("atom"))
         files = {}
-        for part, name in IN_SITE.items():
+        for part, name in FILES.items():
             stat = (self.out_dir / name).stat()
-            head = stat.st_size - sum(len(piece) for piece in self.body(part)) - len(TAIL)
+            head = stat.st_size - self.body(part).size() - len(TAIL)
             files[part] = [head, stat.st_size, stat.st_mtime_ns]
-        index = {"format": FORMAT, "generation": new, "entries": self.entries, "files": files}
+        atom = {name: self._atom[name] for name in atom_names if name in self._atom}
+        index = {"format": FORMAT, "entries": self.entries, "files": files, "atom": atom}
         temporary = self.folder / f".{INDEX}.{os.getpid()}.tmp"
         temporary.write_bytes(marshal.dumps(index))
         os.replace(temporary, self.folder / INDEX)
-        for path in self.folder.glob("atom.*"):
-            if path.name != self._atom_path(new).name:
-                path.unlink(missing_ok=True)

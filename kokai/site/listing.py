@@ -1,8 +1,11 @@
 """The dataset lists: the whole catalog and each facet value (organisation,
-tag, format, licence), sorted by title and cut into pages.
+tag, format, licence), the most recently published first, cut into pages.
 
-Lists are sorted by title, not by date, so that one dataset's update changes
-only the list pages it sits on, never every page after it."""
+The order is by publication (metadata_created), not by the last update or the
+title, so that updating a dataset, its title included, changes only the list
+pages it sits on, never every page after it. (A new or removed dataset changes
+every page of its lists anyway: each shows the count.) Titles in Japanese would
+sort by code point, which means nothing to a reader."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ from kokai.catalog.dcat import (
     spatial_geometry,
     to_wkt,
 )
+from kokai.site.output import Pieces
 from kokai.site.render import SiteInfo
 from kokai.vocab.frequency import EU_FREQUENCY
 from kokai.vocab.geo import geometry_bbox
@@ -107,16 +108,14 @@ def encode_fragment(fragment: dict[str, Any]) -> bytes:
     return json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class Joined(list):
-    """Encoded items already joined by commas, as pieces written one after another
-    (kokai/site/fragments.py), so that a catalog-wide file is copied only once."""
-
-
-def _wrap(head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes] | Joined) -> bytes:
-    """`head` as a JSON object with `key`: [items], the items joined as they are."""
+def _wrap(
+    head: dict[str, Any], key: str, items: Iterable[dict[str, Any] | bytes] | Pieces
+) -> bytes | Pieces:
+    """`head` as a JSON object with `key`: [items], the items joined as they are
+    (items already joined by commas as Pieces (kokai/site/fragments.py) stay pieces)."""
     start = encode_fragment(head)[:-1] + b',"' + key.encode() + b'":['
-    if isinstance(items, Joined):
-        return b"".join([start, *items, b"]}"])
+    if isinstance(items, Pieces):
+        return Pieces([start, *items, b"]}"])
     encoded = (item if isinstance(item, bytes) else encode_fragment(item) for item in items)
     return b"".join((start, b",".join(encoded), b"]}"))
 
@@ -232,9 +231,9 @@ def _pod_distribution(resource: dict[str, Any]) -> dict[str, Any] | None:
     return distribution
 
 
-def data_json(entries: Sequence[dict[str, Any] | bytes] | Joined, site: SiteInfo) -> bytes:
+def data_json(entries: Sequence[dict[str, Any] | bytes] | Pieces, site: SiteInfo) -> bytes | Pieces:
     """The POD 1.1 catalog of `pod_dataset` fragments (dicts or `encode_fragment`
-    bytes, or those bytes already `Joined`)."""
+    bytes, or those bytes already joined as Pieces)."""
     head = {
         "@context": POD_CONTEXT,
         "@id": page_url(site, "data.json"),
@@ -428,13 +427,13 @@ def _contact_point(
 
 
 def dcat_catalog(
-    nodes: Sequence[dict[str, Any] | bytes] | Joined,
+    nodes: Sequence[dict[str, Any] | bytes] | Pieces,
     site: SiteInfo,
     *,
     description: str = "",
     modified: str | None = None,
     language: str = "ja",
-) -> bytes:
+) -> bytes | Pieces:
     """The dcat:Catalog (URI: the catalog's root, as the API's) with the `dcat_dataset`
     nodes (dicts or `encode_fragment` bytes) nested under dcat:dataset. `modified`:
     the newest package's metadata_modified, as the API writes it."""

@@ -9,6 +9,7 @@ produces are removed. That is what makes a one-dataset change cheap."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -17,7 +18,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-Files = dict[str, bytes]
+
+@dataclass(frozen=True)
+class FileSlice:
+    """A run of bytes of a file already on disk (a catalog-wide file written by
+    the last build), copied by the kernel rather than read into memory."""
+
+    path: Path
+    start: int
+    length: int
+
+
+class Pieces(list):
+    """A file's content as pieces written one after another: bytes, and slices of
+    files on disk. A big file that changed in one place is written this way, so
+    it is neither held whole in memory nor copied through it."""
+
+    def size(self) -> int:
+        return sum(p.length if isinstance(p, FileSlice) else len(p) for p in self)
+
+    def to_bytes(self) -> bytes:
+        return b"".join(_read_slice(p) if isinstance(p, FileSlice) else p for p in self)
+
+
+Files = dict[str, bytes | Pieces]
 
 
 @dataclass
@@ -125,16 +149,20 @@ class SiteOutput:
         """The files of the units this build has run (not those of deleted datasets)."""
         return sorted(p for u in self._seen if u in self.state for p in self.state[u]["paths"])
 
-    def write(self, path: str, content: bytes) -> None:
+    def write(self, path: str, content: bytes | Pieces) -> None:
         target = self._target(path)
-        try:
-            if target.stat().st_size == len(content) and target.read_bytes() == content:
-                return
-        except FileNotFoundError:
-            pass
+        if not isinstance(content, Pieces):  # pieces are written only when they changed
+            try:
+                if target.stat().st_size == len(content) and target.read_bytes() == content:
+                    return
+            except FileNotFoundError:
+                pass
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(content)
+        if isinstance(content, Pieces):
+            write_pieces(temporary, content)
+        else:
+            temporary.write_bytes(content)
         os.replace(temporary, target)  # a reader never sees half a page
         self.log.written.append(path)
 
@@ -153,3 +181,57 @@ class SiteOutput:
         if path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"not a path inside the site: {path!r}")
         return self.out_dir / path
+
+
+COPY_CHUNK = 1 << 20  # when the kernel cannot copy between the files itself
+KERNEL_CANNOT_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
+
+
+def write_pieces(target: Path, pieces: Pieces) -> None:
+    with open(target, "wb", buffering=0) as out:
+        pending: list[bytes] = []  # bytes pieces in a row go out in one write
+        for piece in pieces:
+            if not isinstance(piece, FileSlice):
+                pending.append(piece)
+                continue
+            _write_all(out.fileno(), b"".join(pending))
+            pending.clear()
+            with open(piece.path, "rb", buffering=0) as source:
+                _copy_range(source.fileno(), out.fileno(), piece.start, piece.length)
+        _write_all(out.fileno(), b"".join(pending))
+
+
+def _write_all(target: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(target, view) :]
+
+
+def _copy_range(source: int, target: int, start: int, length: int) -> None:
+    """Append `length` bytes of `source` from `start` to `target` (at its position):
+    by the kernel where it can copy between the two files, else through memory."""
+    end = start + length
+    kernel = hasattr(os, "copy_file_range")
+    while start < end:
+        if kernel:
+            try:
+                copied = os.copy_file_range(source, target, end - start, start)
+            except OSError as exc:
+                if exc.errno not in KERNEL_CANNOT_COPY:
+                    raise
+                kernel = False
+                continue
+        else:
+            copied = os.write(target, os.pread(source, min(COPY_CHUNK, end - start), start))
+        if copied == 0:
+            raise OSError(f"a slice runs past the end of its file ({end - start} bytes missing)")
+        start += copied
+
+
+def _read_slice(piece: FileSlice) -> bytes:
+    with open(piece.path, "rb") as source:
+        source.seek(piece.start)
+        content = source.read(piece.length)
+    if len(content) != piece.length:
+        raise OSError(f"{piece.path} is shorter than its slice")
+    return content

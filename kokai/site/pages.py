@@ -35,7 +35,7 @@ class BuildContext:
     site: SiteInfo
     renderer: SiteRenderer
     reader: CatalogReader
-    summaries: list[dict]  # every public dataset, in title order
+    summaries: list[dict]  # every public dataset, in list order (summary.in_list_order)
     packages: dict[str, dict]  # full dicts of the datasets shown in this build
     state_dir: Path
     out_dir: Path
@@ -81,8 +81,8 @@ class BuildContext:
 
     @cached_property
     def newest(self) -> list[dict]:
-        """Every dataset, the most recently modified first."""
-        return newest_first(self.summaries)
+        """The datasets the home page and the Atom feed show, the most recently modified first."""
+        return newest_first(self.summaries, max(HOME_LISTS, ATOM_ENTRIES))
 
     @cached_property
     def today(self) -> str:
@@ -320,8 +320,8 @@ def organization_units(ctx: BuildContext) -> Iterator[Unit]:
         },
     )
     for org in orgs:
-        datasets = newest_first(ctx.members.get(("organization", org["name"]), []))
-        items = [ctx.list_item(s["name"]) for s in datasets[:ORGANIZATION_NEWEST]]
+        datasets = ctx.members.get(("organization", org["name"]), [])
+        items = [ctx.list_item(s["name"]) for s in newest_first(datasets, ORGANIZATION_NEWEST)]
         path = f"organization/{listing.slug(org['name'])}/index.html"
         yield Unit(
             f"organization:{org['name']}",
@@ -381,42 +381,51 @@ def fixed_page_units(ctx: BuildContext) -> Iterator[Unit]:
 
 
 def machine_files_unit(ctx: BuildContext) -> Unit:
-    key = key_of([(s["name"], s["modified"]) for s in ctx.summaries])
+    key = hashlib.sha1(  # plain text, not key_of: it runs over every dataset on every build
+        "|".join(s["name"] + " " + s["modified"] for s in ctx.summaries).encode()
+    ).hexdigest()
     store: list[FragmentStore] = []  # read only when the unit runs
+    newest = [s["name"] for s in ctx.newest[:ATOM_ENTRIES]]
 
     def produce() -> Files:
         store.append(FragmentStore(ctx.state_dir / "fragments", ctx.out_dir))
         store[0].invalidate()
-        return _machine_files(ctx, store[0])
+        return _machine_files(ctx, store[0], newest)
 
     # the store's index names the written files, so it is saved after them
-    return Unit("machine", key, produce, written=lambda: store[0].save())
+    return Unit("machine", key, produce, written=lambda: store[0].save(newest))
 
 
-def _machine_files(ctx: BuildContext, fragments: FragmentStore) -> Files:
+def _machine_files(ctx: BuildContext, fragments: FragmentStore, newest: list[str]) -> Files:
     wanted = {s["name"]: s["modified"] for s in ctx.summaries}
     for name, modified in wanted.items():
         if fragments.modified(name) != modified:
-            package = ctx.package(name)
-            fragments.put(
-                name,
-                modified,
-                pod=machine_files.encode_fragment(machine_files.pod_dataset(package, ctx.site)),
-                dcat=machine_files.encode_fragment(machine_files.dcat_dataset(package, ctx.site)),
-                atom=machine_files.atom_entry(package, ctx.site).encode("utf-8"),
-            )
+            _put_fragments(ctx, fragments, name, modified)
     fragments.keep(wanted)
-    newest = [s["name"] for s in ctx.newest[:ATOM_ENTRIES]]
+    for name in newest:  # one that became one of the newest as a newer one went away
+        if fragments.atom_entry(name) is None:
+            _put_fragments(ctx, fragments, name, wanted[name])
     latest = ctx.by_name[newest[0]]["modified"] if newest else None
-    entries = [fragments.get(name, "atom").decode("utf-8") for name in newest]
+    entries = [fragments.atom_entry(name).decode("utf-8") for name in newest]
     return {
-        "data.json": machine_files.data_json(machine_files.Joined(fragments.body("pod")), ctx.site),
+        "data.json": machine_files.data_json(fragments.body("pod"), ctx.site),
         "catalog.jsonld": machine_files.dcat_catalog(
-            machine_files.Joined(fragments.body("dcat")), ctx.site, modified=latest
+            fragments.body("dcat"), ctx.site, modified=latest
         ),
         "feed.atom": machine_files.atom_document(entries, latest, ctx.site),
         "robots.txt": machine_files.robots_txt(ctx.site),
     }
+
+
+def _put_fragments(ctx: BuildContext, fragments: FragmentStore, name: str, modified: str) -> None:
+    package = ctx.package(name)
+    fragments.put(
+        name,
+        modified,
+        pod=machine_files.encode_fragment(machine_files.pod_dataset(package, ctx.site)),
+        dcat=machine_files.encode_fragment(machine_files.dcat_dataset(package, ctx.site)),
+        atom=machine_files.atom_entry(package, ctx.site).encode("utf-8"),
+    )
 
 
 def sitemap_unit(ctx: BuildContext, paths: list[str]) -> Unit:

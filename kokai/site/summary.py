@@ -5,7 +5,10 @@ reading every other one again."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+import sys
+from collections.abc import Iterable
 from typing import Any
 
 from kokai.catalog.dictize import extras_of
@@ -59,20 +62,23 @@ def dataset_summary(package: dict) -> dict[str, Any]:
     extras = extras_of(package)
     quality = quality_of(package)
     notes = " ".join((package.get("notes") or "").split())
+    # Values many datasets share are interned: the build state (marshal) then holds
+    # each once and refers to it, which makes loading it on every build faster.
+    shared = sys.intern
     summary = {
         "name": package["name"],
         "id": package["id"],
         "title": package.get("title") or package["name"],
         "snippet": notes[:SNIPPET] + ("…" if len(notes) > SNIPPET else ""),
-        "organization": organization.get("name") or "",
-        "organization_title": organization.get("title") or organization.get("name") or "",
-        "tags": sorted(t["name"] for t in package.get("tags") or []),
-        "formats": formats_of(package),
-        "license_id": package.get("license_id") or "",
-        "license_title": package.get("license_title") or package.get("license_id") or "",
+        "organization": shared(organization.get("name") or ""),
+        "organization_title": shared(organization.get("title") or organization.get("name") or ""),
+        "tags": sorted(shared(t["name"]) for t in package.get("tags") or []),
+        "formats": [shared(f) for f in formats_of(package)],
+        "license_id": shared(package.get("license_id") or ""),
+        "license_title": shared(package.get("license_title") or package.get("license_id") or ""),
         "modified": package.get("metadata_modified") or "",
         "created": package.get("metadata_created") or "",
-        "frequency": extras.get("update_frequency") or "",
+        "frequency": shared(extras.get("update_frequency") or ""),
         "due": update_due(quality),
         "quality_percent": quality.get("percent"),
         "stars": quality.get("stars"),
@@ -81,10 +87,12 @@ def dataset_summary(package: dict) -> dict[str, Any]:
     return summary
 
 
-def title_order(summary: dict) -> tuple[str, str]:
-    """The order of the lists: by title (then name)."""
-    return (summary["title"], summary["name"])
+def in_list_order(summaries: Iterable[dict]) -> list[dict]:
+    """The order of the lists: the most recently published first (metadata_created,
+    which no update changes; then by name, also descending)."""
+    return sorted(summaries, key=lambda s: (s["created"], s["name"]), reverse=True)
 
 
-def newest_first(summaries: list[dict]) -> list[dict]:
-    return sorted(summaries, key=lambda s: (s.get("modified") or "", s["name"]), reverse=True)
+def newest_first(summaries: list[dict], limit: int) -> list[dict]:
+    """The `limit` most recently modified (a partial sort: the lists show only the first)."""
+    return heapq.nlargest(limit, summaries, key=lambda s: (s.get("modified") or "", s["name"]))

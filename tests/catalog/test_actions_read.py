@@ -139,6 +139,11 @@ def test_organization_list_and_show(shared):
     full = shared.ok("organization_list", {"all_fields": True, "sort": "name asc"})
     assert [o["package_count"] for o in full] == [1, 3]  # private datasets are not counted
     assert full[0]["display_name"] == "となり町" and full[0]["is_organization"] is True
+    uncounted = shared.ok("organization_list", {"all_fields": True, "include_dataset_count": False})
+    assert [o["name"] for o in uncounted] == ["other-city", "sample-city"]
+    assert all("package_count" not in o for o in uncounted)
+    by_count = shared.ok("organization_list", {"sort": "package_count desc"})
+    assert by_count == ["sample-city", "other-city"]  # sorting by count still counts
     org = shared.ok("organization_show", {"id": "sample-city", "include_datasets": True})
     assert org["title"] == "サンプル市" and org["package_count"] == 3
     assert {p["name"] for p in org["packages"]} >= {"shelters", "population", "bus-gtfs"}

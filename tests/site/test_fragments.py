@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 
-from kokai.site.fragments import FragmentStore
+from kokai.site.fragments import FILES, FragmentStore
+from kokai.site.output import Pieces, SiteOutput
 
 HEADS = {"pod": b'{"@type":"dcat:Catalog","dataset":[', "dcat": b'{"@id":"x","dcat:dataset":['}
-FILES = {"pod": "data.json", "dcat": "catalog.jsonld"}
 
 
 def fragment(name: str, version: int) -> dict[str, bytes]:
@@ -20,8 +20,9 @@ def fragment(name: str, version: int) -> dict[str, bytes]:
     }
 
 
-def build(folder, out, versions: dict[str, int]) -> FragmentStore:
-    """What the site build does: put what changed, write the site's files, save."""
+def build(folder, out, versions: dict[str, int], newest: list[str] = ()) -> FragmentStore:
+    """What the site build does: put what changed, write the site's files through
+    SiteOutput (slices of the last files copied into the new ones), save."""
     store = FragmentStore(folder, out)
     store.invalidate()
     for name, version in versions.items():
@@ -29,9 +30,10 @@ def build(folder, out, versions: dict[str, int]) -> FragmentStore:
             store.put(name, str(version), **fragment(name, version))
     store.keep(versions)
     out.mkdir(exist_ok=True)
+    output = SiteOutput(out, {})
     for part, file in FILES.items():
-        (out / file).write_bytes(HEADS[part] + store.joined(part) + b"]}")
-    store.save()
+        output.write(file, Pieces([HEADS[part], *store.body(part), b"]}"]))
+    store.save(newest)
     return store
 
 
@@ -39,26 +41,40 @@ def expected(versions: dict[str, int], part: str) -> bytes:
     return b",".join(fragment(n, versions[n])[part] for n in sorted(versions))
 
 
+def body_in_site(out, part: str) -> bytes:
+    content = (out / FILES[part]).read_bytes()
+    assert content.startswith(HEADS[part]) and content.endswith(b"]}")
+    return content[len(HEADS[part]) : -2]
+
+
 def test_changes_added_and_removed_names_splice_into_what_a_fresh_store_joins(tmp_path):
     folder, out = tmp_path / "fragments", tmp_path / "_site"
     first = {f"dataset-{i:02d}": 1 for i in range(12)}
-    build(folder, out, first)
+    build(folder, out, first, newest=["dataset-04", "dataset-05"])
 
-    second = {**first, "dataset-03": 7, "dataset-10": 2, "dataset-11": 3, "dataset-05a": 1, "dataset-99": 1}
+    second = {
+        **first,
+        "dataset-03": 7,
+        "dataset-10": 2,
+        "dataset-11": 3,
+        "dataset-05a": 1,
+        "dataset-99": 1,
+    }
     del second["dataset-07"], second["dataset-00"]
     store = FragmentStore(folder, out)
     assert store.modified("dataset-03") == "1"  # the first build's store is trusted
-    assert store.get("dataset-04", "atom") == fragment("dataset-04", 1)["atom"]
-    store = build(folder, out, second)
-    for part in ("pod", "dcat", "atom"):
-        assert store.joined(part) == expected(second, part)
+    assert store.atom_entry("dataset-04") == fragment("dataset-04", 1)["atom"]
+    assert store.atom_entry("dataset-06") is None  # Atom entries are kept for the newest only
+    build(folder, out, second, newest=["dataset-99", "dataset-03"])
+    for part in FILES:
+        assert body_in_site(out, part) == expected(second, part)
 
     reloaded = FragmentStore(folder, out)
     assert sorted(reloaded.entries) == sorted(second)
-    assert reloaded.get("dataset-03", "dcat") == fragment("dataset-03", 7)["dcat"]
-    assert reloaded.joined("pod") == expected(second, "pod")
-    # one Atom body on disk: the older generation is gone
-    assert sorted(p.name for p in folder.iterdir()) == ["atom.2", "index.marshal"]
+    assert reloaded.joined("dcat") == expected(second, "dcat")
+    assert reloaded.atom_entry("dataset-03") == fragment("dataset-03", 7)["atom"]
+    assert reloaded.atom_entry("dataset-04") is None
+    assert sorted(p.name for p in folder.iterdir()) == ["index.marshal"]
 
 
 def test_a_site_file_changed_since_is_not_trusted(tmp_path):

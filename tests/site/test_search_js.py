@@ -197,7 +197,7 @@ def test_results_come_page_by_page(index_dir):
     assert len(both["names"]) == first["total"]
 
 
-PAGE_SCRIPT = r"""
+PAGE_DOM = r"""
 const fs = require('fs');
 const path = require('path');
 const {enhance} = require(process.argv[1]);
@@ -265,6 +265,9 @@ const snapshot = () => ({
   })),
   more: main.children.find((n) => n.tagName === 'button' && !n.hidden) ? true : false,
 });
+"""
+
+PAGE_SCENARIO = r"""
 (async () => {
   const page = enhance(document, win);
   await page.ready;
@@ -281,6 +284,35 @@ const snapshot = () => ({
   await page.submit({preventDefault() {}});
   const cleared = snapshot();
   console.log(JSON.stringify({onLoad, noHits, more, cleared, prevented, replaced}));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+PAGE_SCRIPT = PAGE_DOM + PAGE_SCENARIO
+
+# Every doc chunk but the first one asked for is held back until the first result shows.
+PROGRESSIVE_SCRIPT = PAGE_DOM + r"""
+const realFetch = win.fetch;
+const held = [];
+let firstChunk = null;
+win.fetch = (url) => {
+  if (url.includes('/docs/')) {
+    firstChunk = firstChunk || url;
+    if (url !== firstChunk) return new Promise((resolve) => held.push(() => resolve(realFetch(url))));
+  }
+  return realFetch(url);
+};
+(async () => {
+  const page = enhance(document, win);
+  await page.ready;
+  input.value = '避難';
+  const submitted = page.submit({preventDefault() {}});
+  for (let i = 0; i < 200 && !byId['search-results'].children.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const early = snapshot();
+  const heldCount = held.length;
+  held.forEach((release) => release());
+  await submitted;
+  console.log(JSON.stringify({early, heldCount, done: snapshot()}));
 })().catch((e) => { console.error(e); process.exit(1); });
 """
 
@@ -318,3 +350,14 @@ def test_page_takes_query_and_facets_from_the_address(index_dir):
     # A facet chosen by link stays on for the next query.
     assert out["replaced"][1] == "/opendata/datasets/?q=%E9%81%BF%E9%9B%A3&res_format=GTFS"
     assert out["more"]["status"].startswith("見つかりませんでした（絞り込み 形式：GTFS）")
+
+
+def test_first_results_show_before_the_later_ones_are_loaded(index_dir):
+    out = run_node(PROGRESSIVE_SCRIPT, str(index_dir), "")
+    early, done = out["early"], out["done"]
+    assert out["heldCount"] > 0  # the first page's results lie in more than one doc chunk
+    # shown and announced while the rest are still loading, in rank order
+    assert 0 < len(early["items"]) < len(done["items"]) == 20
+    assert early["status"] == "34件見つかりました" and early["staticHidden"] is True
+    assert early["busy"] == "true" and done["busy"] is None
+    assert done["items"][: len(early["items"])] == early["items"]

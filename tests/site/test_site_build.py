@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from kokai.cli import main as kokai_main
+from kokai.site import pages
 from tests.publish.conftest import REPO
 from tests.site.conftest import PRIVATE_TITLE, publish_demo_city
 
@@ -87,7 +88,7 @@ def test_internal_links_resolve_under_the_sub_path(built_site):
             if parts.scheme or link.startswith("#") or link.startswith("mailto:"):
                 continue
             assert link.startswith(prefix), f"{page}: {link} is not under {prefix}"
-            target = built_site / unquote(parts.path[len(prefix):])
+            target = built_site / unquote(parts.path[len(prefix) :])
             if parts.path.endswith("/"):
                 target = target / "index.html"
             if not target.is_file():
@@ -110,7 +111,10 @@ def test_dataset_page_has_preview_map_attribution_and_json_ld(built_site):
     # the map's points are the rows with coordinates, its alternative lists them
     points = json.loads((built_site / "dataset/shelters/points.geojson").read_text("utf-8"))
     assert len(points["features"]) == len(rows) - 1
-    assert points["features"][0]["geometry"]["coordinates"] == [float(rows[1][8]), float(rows[1][7])]
+    assert points["features"][0]["geometry"]["coordinates"] == [
+        float(rows[1][8]),
+        float(rows[1][7]),
+    ]
     assert 'data-geojson="/shiomi/dataset/shelters/points.geojson"' in html
     assert "地図を飛ばす" in html and "地点の一覧" in html
     assert "static/vendor/leaflet/leaflet.js" in html
@@ -118,7 +122,10 @@ def test_dataset_page_has_preview_map_attribution_and_json_ld(built_site):
     assert "出典：潮見市 危機管理課「指定避難所一覧」（" in html
     assert f"{BASE}/dataset/shelters/" in html
     # downloads go through the catalog's counted URL
-    assert re.search(r'href="http://127\.0\.0\.1:8000/dataset/[0-9a-f-]+/resource/[0-9a-f-]+/download/shelters\.csv"', html)
+    assert re.search(
+        r'href="http://127\.0\.0\.1:8000/dataset/[0-9a-f-]+/resource/[0-9a-f-]+/download/shelters\.csv"',
+        html,
+    )
     # validation, quality, downloads and the approved reuse
     assert "エラー・警告はありません" in html and "品質スコア" in html
     assert "避難所マップ（テスト）" in html
@@ -132,7 +139,9 @@ def test_dataset_page_has_preview_map_attribution_and_json_ld(built_site):
 def test_a_table_without_coordinates_gets_no_map(built_site):
     html = (built_site / "dataset/population/index.html").read_text("utf-8")
     assert "データの中身" in html
-    assert "data-map" not in html and not (built_site / "dataset/population/points.geojson").exists()
+    assert (
+        "data-map" not in html and not (built_site / "dataset/population/points.geojson").exists()
+    )
 
 
 def test_private_datasets_never_reach_the_site(built_site):
@@ -143,7 +152,9 @@ def test_private_datasets_never_reach_the_site(built_site):
 
 def test_home_lists_newest_and_most_downloaded(built_site):
     html = (built_site / "index.html").read_text("utf-8")
-    assert "新着・更新されたデータセット" in html and "よくダウンロードされているデータセット" in html
+    assert (
+        "新着・更新されたデータセット" in html and "よくダウンロードされているデータセット" in html
+    )
     assert "公開しているオープンデータ 5 件" in html
     # the demo log makes community-bus the most downloaded: first in that list
     popular = html.split("よくダウンロードされている", 1)[1]
@@ -159,7 +170,8 @@ def test_facet_pages_work_as_plain_links(built_site):
     assert "dataset/shelters/" in tag.read_text("utf-8")
 
 
-def test_incremental_builds_equal_a_full_build(tmp_path):
+def test_incremental_builds_equal_a_full_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(pages, "ATOM_ENTRIES", 2)  # the feed keeps 2: a removal brings in a third
     city = publish_demo_city(tmp_path / "city")
     out = tmp_path / "incremental" / "_site"
     first = city.builder(out).build()
@@ -188,6 +200,8 @@ def test_incremental_builds_equal_a_full_build(tmp_path):
     deleted = city.builder(out).build()
     assert deleted.removed == ["evacuation-sites"]
     assert not (out / "dataset/evacuation-sites").exists()
+    catalog.action.package_delete(id="shelters")  # the newest: the feed's third comes in
+    city.builder(out).build()
 
     full = tmp_path / "full" / "_site"
     city.builder(full).build(full=True)
@@ -209,12 +223,16 @@ def test_a_new_base_url_rebuilds_everything(tmp_path, demo_city):
 def test_site_build_command(tmp_path, demo_city, capsys):
     out = tmp_path / "cli-site"
     config = str(demo_city.root / "kokai.toml")
-    code = kokai_main(["--config", config, "site", "build", "--out", str(out), "--date", "2026-11-27"])
+    code = kokai_main(
+        ["--config", config, "site", "build", "--out", str(out), "--date", "2026-11-27"]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "公開サイトを作りました（すべて）" in printed and "5 datasets" in printed
     assert (out / "index.html").is_file()
-    code = kokai_main(["--config", config, "site", "build", "--out", str(out), "--base-url", "ftp://x"])
+    code = kokai_main(
+        ["--config", config, "site", "build", "--out", str(out), "--base-url", "ftp://x"]
+    )
     assert code != 0
     assert "--base-url" in capsys.readouterr().err
 
@@ -263,7 +281,10 @@ def test_publish_updates_a_site_built_before(tmp_path, capsys):
     city.config.site_dir.mkdir(parents=True, exist_ok=True)
     assert kokai_main([*config, "site", "build", "--date", "2026-11-27"]) == 0
     descriptor = city.root / "datasets/population/datapackage.yaml"
-    descriptor.write_text(descriptor.read_text("utf-8").replace("地域・年齢別人口", "地域別人口（2026年版）", 1), "utf-8")
+    descriptor.write_text(
+        descriptor.read_text("utf-8").replace("地域・年齢別人口", "地域別人口（2026年版）", 1),
+        "utf-8",
+    )
     capsys.readouterr()
     code = kokai_main([*config, "publish", str(descriptor.parent), "--date", "2026-11-27"])
     assert code == 0
@@ -283,12 +304,18 @@ def test_a_new_download_rebuilds_that_dataset_page_only(tmp_path):
     before = (out / "dataset/population/index.html").read_text("utf-8")
     url = city.catalog().action.package_show(id="population")["resources"][0]["url"]
     with TestClient(create_app(city.config)) as client:
-        assert client.get(urlsplit(url).path, headers={"User-Agent": "Mozilla/5.0"}).status_code == 200
+        assert (
+            client.get(urlsplit(url).path, headers={"User-Agent": "Mozilla/5.0"}).status_code == 200
+        )
     report = city.builder(out).build()
-    assert [p for p in report.written if p.startswith("dataset/")] == ["dataset/population/index.html"]
+    assert [p for p in report.written if p.startswith("dataset/")] == [
+        "dataset/population/index.html"
+    ]
     count = re.compile(r"ダウンロード数（過去12か月）：([0-9,]+) 回")
-    assert int(count.search((out / "dataset/population/index.html").read_text("utf-8")).group(1)) == \
-        int(count.search(before).group(1)) + 1
+    assert (
+        int(count.search((out / "dataset/population/index.html").read_text("utf-8")).group(1))
+        == int(count.search(before).group(1)) + 1
+    )
 
 
 def test_a_broken_feed_put_in_through_the_api_does_not_stop_the_build(tmp_path):
@@ -297,7 +324,9 @@ def test_a_broken_feed_put_in_through_the_api_does_not_stop_the_build(tmp_path):
     city = publish_demo_city(tmp_path / "city")
     catalog = city.catalog()
     organization = catalog.action.package_show(id="shelters")["owner_org"]
-    broken = catalog.action.package_create(name="broken-bus", title="壊れたバス", owner_org=organization)
+    broken = catalog.action.package_create(
+        name="broken-bus", title="壊れたバス", owner_org=organization
+    )
     catalog.action.resource_create(package_id=broken["id"], name="feed", format="GTFS",
                                    upload=("feed.zip", io.BytesIO(b"not a zip")))  # fmt: skip
     out = tmp_path / "_site"
@@ -309,8 +338,9 @@ def test_a_broken_feed_put_in_through_the_api_does_not_stop_the_build(tmp_path):
     assert (out / "dataset/community-bus/gtfs/index.html").is_file()
 
 
-def test_dataset_pages_rendered_by_worker_processes_equal_the_serial_ones(tmp_path, demo_city,
-                                                                           monkeypatch):
+def test_dataset_pages_rendered_by_worker_processes_equal_the_serial_ones(
+    tmp_path, demo_city, monkeypatch
+):
     from kokai.site import parallel
 
     serial = tmp_path / "serial" / "_site"
@@ -366,3 +396,43 @@ def test_one_build_at_a_time(tmp_path, demo_city):
         assert thread.is_alive() and not out.exists()  # waiting, nothing written
     thread.join(timeout=120)
     assert reports and reports[0].full and (out / "index.html").is_file()
+
+
+def test_lists_put_the_newest_published_first_and_an_update_rewrites_only_its_pages(tmp_path):
+    """Lists follow publication order, which no update changes: a new title leaves
+    every other list page as it was (in title order it moved the dataset across
+    pages). A new dataset changes every page of its lists, which show the count."""
+    from kokai.catalog.client import LocalCatalog
+    from kokai.site.build import SiteBuilder
+    from tests.publish.conftest import DEMO_TODAY, empty_city
+
+    config = empty_city(tmp_path / "city", f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    catalog = LocalCatalog(config).as_site()
+    catalog.action.organization_create(name="bousai", title="防災課")
+    for number in range(120):  # three pages of 50
+        catalog.action.package_create(
+            name=f"dataset-{number:03d}", title=f"データ{119 - number:03d}", owner_org="bousai",
+            tags=[{"name": "防災" if number % 2 else "統計"}],
+        )  # fmt: skip
+    out = tmp_path / "_site"
+
+    def build():
+        return SiteBuilder(config, out, today=DEMO_TODAY).build()
+
+    build()
+    first_page = (out / "datasets/index.html").read_text("utf-8")
+    assert first_page.index("dataset/dataset-119/") < first_page.index("dataset/dataset-118/")
+    assert "dataset/dataset-069/" not in first_page  # page 1: the 50 newest, 119 to 70
+
+    catalog.action.package_patch(id="dataset-060", title="あたらしい題名")  # on page 2 of 3
+    retitled = build()
+    lists = sorted(p for p in retitled.written if p.startswith("datasets/"))
+    assert lists == ["datasets/organization/bousai/page/2/index.html", "datasets/page/2/index.html",
+                     "datasets/tag/統計/index.html"]  # fmt: skip
+
+    catalog.action.package_create(name="dataset-new", title="新しいデータ", owner_org="bousai")
+    added = build()
+    for number in (1, 2, 3):
+        page = "datasets/index.html" if number == 1 else f"datasets/page/{number}/index.html"
+        assert page in added.written
+    assert "dataset/dataset-new/" in (out / "datasets/index.html").read_text("utf-8")

@@ -182,7 +182,8 @@ def _list_groups(context: Context, data_dict: dict, is_organization: bool) -> li
     if isinstance(wanted, list) and wanted:
         stmt = stmt.where(Group.name.in_([str(w) for w in wanted]))
     groups = list(session.scalars(stmt))
-    counts = count_datasets(session, [g.id for g in groups], is_organization)
+    counting = (all_fields and params["include_dataset_count"]) or field == "package_count"
+    counts = count_datasets(session, [g.id for g in groups], is_organization) if counting else {}
     if field == "package_count":
         groups.sort(key=lambda g: (counts.get(g.id, 0), g.name), reverse=descending)
     else:

@@ -157,10 +157,14 @@
             return found ? decodePostings(shard[token]) : new Map();
           });
           var ranked = rank(lists, words.length, loaded[1]);
+          var pieces = function (n) { return details(ranked.slice(n * PAGE, (n + 1) * PAGE), meta); };
           return {
             total: ranked.length,
             tokens: words,
-            page: function (n) { return details(ranked.slice(n * PAGE, (n + 1) * PAGE), meta); },
+            pieces: pieces,
+            page: function (n) {
+              return Promise.all(pieces(n)).then(function (docs) { return docs.filter(Boolean); });
+            },
           };
         });
       });
@@ -189,15 +193,17 @@
       return hits;
     }
 
+    /** One promise per hit, of its details (null if gone): each resolves as soon as
+     * its doc chunk is in, so the first results can be shown before the last. */
     function details(hits, meta) {
-      return Promise.all(hits.map(function (hit) {
+      return hits.map(function (hit) {
         return load('docs/' + Math.floor(hit.slot / meta.chunk) + '.json').then(function (chunk) {
           var d = Object.prototype.hasOwnProperty.call(chunk, hit.slot) ? chunk[hit.slot] : null;
           if (!d) return null;  // the index changed while this page was open
           return {slot: hit.slot, score: hit.score, title: d[0], path: d[1], organization: d[2],
             formats: d[3], license: d[4], modified: d[5], snippet: d[6]};
         });
-      })).then(function (docs) { return docs.filter(Boolean); });
+      });
     }
 
     /** Loads what every search needs (e.g. when the search box gets focus). */
@@ -315,11 +321,10 @@
             '。言葉を短くする、別の言葉にする、絞り込みを外すなどしてお試しください。';
           return null;
         }
-        return showMore(mine).then(function () {
-          if (mine !== generation) return;
+        // Shown, and announced, as soon as the first result is on the page.
+        return showMore(mine, function () {
           list.hidden = false;
           if (staticList) staticList.hidden = true;
-          // Announced once the results are on the page.
           status.textContent = result.total.toLocaleString('ja-JP') + '件見つかりました' +
             facetSummary(facets);
         });
@@ -332,16 +337,24 @@
       });
     }
 
-    function showMore(mine) {
+    /** The next page of results, each appended in rank order as soon as it and
+     * those before it are in; onFirst runs when the first is on the page. */
+    function showMore(mine, onFirst) {
       var page = shown / PAGE;
-      return current.page(page).then(function (docs) {
-        if (mine !== generation) return;
-        var firstLink = null;
-        docs.forEach(function (d) {
+      var firstLink = null;
+      var appended = Promise.resolve();
+      current.pieces(page).forEach(function (piece) {
+        appended = appended.then(function () { return piece; }).then(function (d) {
+          if (mine !== generation || !d) return;
           var item = renderItem(doc, d, siteBase);
-          firstLink = firstLink || item.link;
           list.appendChild(item.element);
+          if (!firstLink && onFirst) onFirst();
+          firstLink = firstLink || item.link;
         });
+      });
+      return appended.then(function () {
+        if (mine !== generation) return;
+        if (!firstLink && onFirst) onFirst();  // every result gone since the index was read
         shown += PAGE;
         more.hidden = shown >= current.total;
         more.textContent = 'さらに' + Math.min(PAGE, current.total - shown) + '件表示';
