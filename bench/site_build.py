@@ -6,9 +6,10 @@ coordinates, uploaded to storage, and generated Japanese titles, tags and
 descriptions), then prints:
   - the full build (median of --runs, each into an empty folder);
   - the rebuild with nothing changed (median of --runs);
-  - the rebuild after one dataset's description changed, and after one
-    dataset's title changed (which moves it in the lists, sorted by title),
-    each median of --runs with a different dataset each time;
+  - the rebuild after one dataset's description changed, after one dataset's
+    title changed, and after one new dataset was published (which changes every
+    page of its lists: each shows the count), each median of --runs with a
+    different dataset each time;
   - the site's total size and file count, the search index's size, and the
     bytes a browser fetches for typical queries (meta.json, the shards the
     query's words live in and the first page of results' doc chunks).
@@ -82,27 +83,31 @@ def fill_catalog(root: Path, datasets: int) -> LocalCatalog:
     for start in range(0, datasets, batch):
         with catalog.transaction() as tx:
             for i in range(start, min(start + batch, datasets)):
-                title, tags = rng.choice(TOPICS)
-                area = rng.choice(AREAS)
-                package = tx.action.package_create(
-                    name=f"dataset-{i:05d}",
-                    title=f"{area}の{title}（{2015 + i % 11}年度 第{i}版）",
-                    notes=(
-                        f"潮見市{area}地区の{title}です。{rng.choice(AREAS)}と{rng.choice(AREAS)}の"
-                        "情報を含みます。毎年4月に更新します。利用するときは出典を表示してください。"
-                    ),
-                    owner_org=f"shiomi-{rng.choice(ORGS)}",
-                    license_id=rng.choice(["cc-by-4.0", "cc-by-4.0", "odc-pddl", "cc-zero"]),
-                    tags=[{"name": t} for t in tags + [area]],
-                    extras=[{"key": "update_frequency", "value": "毎年"}],
-                )
-                tx.action.resource_create(
-                    package_id=package["id"],
-                    name=f"data-{i:05d}",
-                    format="CSV",
-                    upload=("data.csv", io.BytesIO(small_csv(rng))),
-                )
+                add_dataset(tx.action, i, rng)
     return catalog
+
+
+def add_dataset(action, i: int, rng: random.Random) -> None:
+    title, tags = rng.choice(TOPICS)
+    area = rng.choice(AREAS)
+    package = action.package_create(
+        name=f"dataset-{i:05d}",
+        title=f"{area}の{title}（{2015 + i % 11}年度 第{i}版）",
+        notes=(
+            f"潮見市{area}地区の{title}です。{rng.choice(AREAS)}と{rng.choice(AREAS)}の"
+            "情報を含みます。毎年4月に更新します。利用するときは出典を表示してください。"
+        ),
+        owner_org=f"shiomi-{rng.choice(ORGS)}",
+        license_id=rng.choice(["cc-by-4.0", "cc-by-4.0", "odc-pddl", "cc-zero"]),
+        tags=[{"name": t} for t in tags + [area]],
+        extras=[{"key": "update_frequency", "value": "毎年"}],
+    )
+    action.resource_create(
+        package_id=package["id"],
+        name=f"data-{i:05d}",
+        format="CSV",
+        upload=("data.csv", io.BytesIO(small_csv(rng))),
+    )
 
 
 def timed(fn) -> float:
@@ -204,13 +209,17 @@ def main() -> None:
             shutil.rmtree(out.with_name("_site.state"), ignore_errors=True)
             full.append(timed(lambda: builder().build(full=True)))
         unchanged = [timed(lambda: builder().build()) for _ in range(args.runs)]
-        one_notes, one_title, written = [], [], []
+        one_notes, one_title, one_new, written = [], [], [], []
+        rng = random.Random(11)
         for run in range(args.runs):
-            for kind, times in (("notes", one_notes), ("title", one_title)):
+            for kind, times in (("notes", one_notes), ("title", one_title), ("new", one_new)):
                 name = f"dataset-{(run * 997 + (kind == 'title') * 5003) % args.datasets:05d}"
-                change = {"notes": f"説明を更新しました（{run}）。避難所の情報を追加。"} if kind == "notes" \
-                    else {"title": f"変更した題名 {run} 避難所"}  # fmt: skip
-                catalog.action.package_patch(id=name, **change)
+                if kind == "new":
+                    add_dataset(catalog.action, args.datasets + run, rng)
+                else:
+                    change = {"notes": f"説明を更新しました（{run}）。避難所の情報を追加。"} if kind == "notes" \
+                        else {"title": f"変更した題名 {run} 避難所"}  # fmt: skip
+                    catalog.action.package_patch(id=name, **change)
                 started = time.perf_counter()
                 report = builder().build()
                 times.append(time.perf_counter() - started)
@@ -220,8 +229,9 @@ def main() -> None:
         print(f"full build:            median {statistics.median(full):6.2f} s of {full}")
         print(f"rebuild, no change:    median {statistics.median(unchanged):6.2f} s")
         print(f"rebuild, one dataset's description changed: median {statistics.median(one_notes):6.2f} s")
-        print(f"rebuild, one dataset's title changed (it moves in the title-ordered lists): "
-              f"median {statistics.median(one_title):6.2f} s")
+        print(f"rebuild, one dataset's title changed: median {statistics.median(one_title):6.2f} s")
+        print(f"rebuild, one new dataset (every page of its lists shows the new count): "
+              f"median {statistics.median(one_new):6.2f} s")
         print(f"files written per rebuild: {written}")
         print(f"site: {size / 1e6:.1f} MB in {count:,} files; search index "
               f"{search_size / 1e6:.1f} MB in {search_count:,} files")  # fmt: skip
