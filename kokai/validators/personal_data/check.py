@@ -139,9 +139,12 @@ def check_personal_data(
     ).row(0, named=True)
     limit = MAX_FINDINGS_PER_CODE
     for i, name in enumerate(header):
+        numbers = i in named or (shape[f"c{i}"] and shape[f"c{i}"] >= cells.MOSTLY * shape[f"f{i}"])
+        if not numbers and i not in screened:
+            continue  # get_column would spread a one-value column (reading.pieces) over every row
         raw = df.get_column(keys[i])
         found: list[tuple[Rule, cells.Hits | None]] = []
-        if i in named or (shape[f"c{i}"] and shape[f"c{i}"] >= cells.MOSTLY * shape[f"f{i}"]):
+        if numbers:
             found.append((PERSONAL_NUMBER, cells.number_hits(raw, lines, i in named, verdict.people, limit, SHAPE_ROWS)))
         if i in screened:
             found.append((PERSONAL_NUMBER, cells.keyword_number_hits(raw, lines, limit)))

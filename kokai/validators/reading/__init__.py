@@ -14,6 +14,12 @@ checks should skip them: `table.checked()` gives the data without them.
 
 How it reads (one module a step):
 - `read`: the file (regular files only), then the steps below, into a Table;
+- `stream`: a large plain UTF-8 file parsed as it is read from disk, a piece
+  at a time, so that its bytes are never all in memory beside the table
+  (anything less plain is read whole and goes through the steps below);
+- `pieces`: a large file parsed a piece at a time; a column holding one value
+  in every row (an unused optional column, the city's code) is a polars
+  literal, stored once and checked once;
 - `decode`: the bytes to UTF-8 (UTF-8, UTF-8 with BOM, CP932, UTF-16);
 - `parse`: polars with every column as text; when a cheap whole-file test shows
   ragged rows, quoted newlines or broken quoting, the csv module, which knows

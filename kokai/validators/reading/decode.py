@@ -44,14 +44,14 @@ _MAGIC = (
 _BINARY = Text("バイナリファイル", "a binary file")
 
 
-def _binary_kind(head: bytes) -> Text | None:
+def binary_kind(head: bytes) -> Text | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
     return None
 
 
-def _utf16_without_bom(head: bytes) -> str | None:
+def utf16_without_bom(head: bytes) -> str | None:
     """UTF-16 text without a BOM shows NUL in every other byte of ASCII characters."""
     sample = head[:4096]
     if len(sample) < 4:
@@ -93,10 +93,10 @@ def decode(raw: bytes, path: str) -> Decoded | Finding:
         return decode_lossy(body, path, "utf-8-sig", offset_base=3)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_utf16(raw, "utf-16", path)
-    kind = _binary_kind(raw[:8])
+    kind = binary_kind(raw[:8])
     if kind:
         return BINARY_FILE.finding(path=path, kind=kind, offset=0)
-    utf16 = _utf16_without_bom(raw)
+    utf16 = utf16_without_bom(raw)
     if utf16:
         return _decode_utf16(raw, utf16, path)
     nul = raw.find(b"\x00", 0, 1 << 16)

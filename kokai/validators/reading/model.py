@@ -18,6 +18,8 @@ class Table:
     # empty cell, null for a cell missing on a short row. Duplicate/blank header
     # names made unique as "<name>__2", "__col3" (1-based column number).
     # Checks select columns by position (kokai.validators.frame), never by name.
+    # A column of one value may be a polars literal (reading.pieces): the same
+    # to every expression, but get_column() spreads it over every row.
     data: pl.DataFrame
     # pl.Int64, len == data.height: the line number a person sees where each data
     # row starts (header row = 1; second header row = 2 when present)

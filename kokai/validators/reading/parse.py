@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from kokai.validators.frame import key
+from kokai.validators.reading import pieces
 from kokai.validators.report import Finding, Rule, Text
 
 # A cell longer than this is not a table cell (a document or an image pasted in).
@@ -56,10 +57,14 @@ INVALID_QUOTING = Rule(
 
 @dataclass
 class Parsed:
-    rows: pl.DataFrame  # every record, all text, columns c0..cN
+    rows: pl.DataFrame  # every record (with `rest`: the first ones), all text, columns c0..cN
     line: pl.Series  # line where each record starts (1-based)
     ncells: pl.Series | None  # cells per record (None: all records have the header width)
     findings: list[Finding]
+    # a large file parsed in pieces: the records after `rows`, and its columns
+    # that hold one value (polars literals; reading.pieces)
+    rest: pl.DataFrame | None = None
+    constants: dict[str, str | None] = field(default_factory=dict)
 
 
 def sniff_separator(path: str, first_line: bytes) -> str:
@@ -97,29 +102,40 @@ def fast_parse(data: bytes, sep: str, width: int, path: str) -> Parsed | str | F
     missing = (width - 1) * physical - separators
     if missing > MAX_MISSING_CELLS and missing > width * physical - missing:
         return None
-    try:
-        rows = pl.read_csv(
-            data, has_header=False, infer_schema=False, separator=sep,
-            empty_string_is_null=False, truncate_ragged_lines=False, raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as exc:
-        field = re.search(r"Field `(.{0,80})", str(exc), re.S)
-        if "not properly escaped" in str(exc) and field:
-            return field.group(1).split("`")[0]  # text of the badly quoted field
-        return None
-    n = rows.height
-    if rows.width != width or (has_quotes and n != physical):
+    empty_line_bytes = data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
+    parts = None
+    # in pieces only without quotes: a stray quote could hide a cut inside a
+    # quoted cell (reading.stream checks every line for that)
+    if len(data) > 2 * pieces.PIECE_BYTES and not empty_line_bytes and not has_quotes:
+        parts = _parse_in_pieces(data, sep, width)
+    if parts is not None:
+        rows, rest, constants = parts
+    else:
+        rest, constants = None, {}
+        try:
+            rows = pieces.parse_records(data, sep)
+        except pl.exceptions.PolarsError as exc:
+            quoted = re.search(r"Field `(.{0,80})", str(exc), re.S)
+            if "not properly escaped" in str(exc) and quoted:
+                return quoted.group(1).split("`")[0]  # text of the badly quoted field
+            return None
+        if rows.width != width:
+            return None
+        rows.columns = [key(i) for i in range(rows.width)]
+    n = rows.height + (rest.height if rest is not None else 0)
+    if has_quotes and n != physical:
         return None  # quoted newlines (only possible with quotes): slow path
-    rows.columns = [key(i) for i in range(rows.width)]
-    if len(data) > MAX_CELL_CHARS and (huge := _huge_cell(rows)) is not None:
-        return CELL_TOO_LARGE.finding(path=path, row=huge + 1, limit=MAX_CELL_CHARS)
+    if len(data) > MAX_CELL_CHARS:
+        huge = _huge_cell(rows)
+        if huge is None and rest is not None and (huge := _huge_cell(rest)) is not None:
+            huge += rows.height
+        if huge is not None:
+            return CELL_TOO_LARGE.finding(path=path, row=huge + 1, limit=MAX_CELL_CHARS)
     # an empty line is a row of "" cells: look for the bytes only when such rows exist
-    maybe_empty = rows.select(
+    maybe_empty = parts is None and rows.select(
         pl.all_horizontal([pl.col(c) == "" for c in rows.columns[:1] + rows.columns[-1:]]).any()
     ).item()
-    has_empty_lines = bool(maybe_empty) and (
-        data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
-    )
+    has_empty_lines = bool(maybe_empty) and empty_line_bytes
     # Short rows: polars pads them silently, so count delimiters (polars itself
     # refuses rows with extra cells). Without quotes or empty lines, whole-file
     # counts decide; otherwise count per line, vectorised.
@@ -143,7 +159,35 @@ def fast_parse(data: bytes, sep: str, width: int, path: str) -> Parsed | str | F
             if not (seps == width - 1).all():
                 return None
     line = pl.int_range(1, n + 1, eager=True, dtype=pl.Int64).alias("line")
-    return Parsed(rows, line, None, [])
+    return Parsed(rows, line, None, [], rest, constants)
+
+
+def _parse_in_pieces(
+    data: bytes, sep: str, width: int
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str | None]] | None:
+    """The head, the rest and its one-value columns (reading.pieces) of data
+    without quotes; None when a piece does not parse cleanly with the header's width."""
+    cut = 0
+    for _ in range(pieces.HEAD_RECORDS):
+        cut = data.find(b"\n", cut) + 1
+        if cut == 0:
+            return None
+    bounds = [(0, cut)]
+    while cut < len(data):
+        end = data.find(b"\n", min(cut + pieces.PIECE_BYTES, len(data)))
+        end = len(data) if end < 0 else end + 1
+        bounds.append((cut, end))
+        cut = end
+    frames = pieces.PieceFrames(width)
+    for start, end in bounds:
+        try:
+            if not frames.add(pieces.parse_records(data[start:end], sep)):
+                return None
+        except pl.exceptions.PolarsError:
+            return None
+    assert frames.head is not None
+    rest, constants = frames.rest()
+    return frames.head, rest, constants
 
 
 def _huge_cell(rows: pl.DataFrame) -> int | None:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 from kokai.validators.frame import key
+from kokai.validators.reading import pieces
 from kokai.validators.reading.decode import Decoded, decode, decode_lossy, valid_utf8
 from kokai.validators.reading.header import (
     HEADER_NOT_FIRST,
@@ -28,7 +32,9 @@ from kokai.validators.reading.parse import (
     slow_parse,
     sniff_separator,
 )
+from kokai.validators.reading.pieces import stitch
 from kokai.validators.reading.rows import blank_mask, newlines_in_cells, ragged, structure
+from kokai.validators.reading.stream import parse_stream
 from kokai.validators.report import Finding, Findings, Rule, Text
 
 # A standard dataset has tens of columns; a wide statistics table a few hundred.
@@ -81,30 +87,41 @@ def special_file_kind(mode: int) -> Text | None:
     return Text("通常のファイルではありません", "not a regular file")
 
 
-def read_regular_file(path: str | Path) -> bytes | Text | str:
-    """The bytes of a regular file, or why it cannot be read. The file is opened
-    without blocking (a FIFO does not wait for a writer) and checked with fstat,
-    so a file swapped after a check is still caught."""
+@contextmanager
+def open_regular_file(path: str | Path) -> Iterator[BinaryIO | Text | str]:
+    """A regular file open for reading, or why it cannot be read. The file is
+    opened without blocking (a FIFO does not wait for a writer) and checked with
+    fstat, so a file swapped after a check is still caught."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        return FOLDER
+        yield FOLDER
+        return
     except OSError as exc:
-        return exc.strerror or type(exc).__name__
+        yield exc.strerror or type(exc).__name__
+        return
     try:
         mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            return FOLDER
         kind = special_file_kind(mode)
-        if kind is not None:
-            return Text(f"{kind.ja}は読めません", f"{kind.en} cannot be read")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
-    except OSError as exc:
-        return exc.strerror or type(exc).__name__
+        if stat.S_ISDIR(mode):
+            yield FOLDER
+        elif kind is not None:
+            yield Text(f"{kind.ja}は読めません", f"{kind.en} cannot be read")
+        else:
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                yield handle
     finally:
         os.close(fd)
+
+
+def read_regular_file(path: str | Path) -> bytes | Text | str:
+    """The bytes of a regular file, or why it cannot be read (open_regular_file)."""
+    try:
+        with open_regular_file(path) as opened:
+            return opened if isinstance(opened, (Text, str)) else opened.read()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 def read_table(path: str | Path, sheet: str | int | None = None) -> Table:
@@ -116,10 +133,31 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> Table:
     if is_workbook(path):
         return read_workbook(path, sheet)
     shown = str(path)
-    raw = read_regular_file(path)
-    if not isinstance(raw, bytes):
-        return empty_table(shown, "", [UNREADABLE_FILE.finding(path=shown, reason=raw)])
+    try:
+        with open_regular_file(path) as opened:
+            if isinstance(opened, (Text, str)):
+                return empty_table(shown, "", [UNREADABLE_FILE.finding(path=shown, reason=opened)])
+            table = _read_streamed(opened, shown)
+            if table is not None:
+                return table
+            opened.seek(0)
+            raw = opened.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return empty_table(shown, "", [UNREADABLE_FILE.finding(path=shown, reason=reason)])
     return read_table_bytes(raw, shown)
+
+
+def _read_streamed(handle: BinaryIO, path: str) -> Table | None:
+    """A large plain UTF-8 file parsed as it is read (reading.stream); None when
+    the file is small or not that plain: then it is read whole."""
+    if os.fstat(handle.fileno()).st_size <= 2 * pieces.PIECE_BYTES:
+        return None
+    streamed = parse_stream(handle, path, MAX_HEADER_BYTES, MAX_COLUMNS)
+    if streamed is None:
+        return None
+    encoding, sep, parsed = streamed
+    return _assemble(path, encoding, sep, parsed, [])
 
 
 def read_table_bytes(raw: bytes, path: str) -> Table:
@@ -205,6 +243,8 @@ def _assemble(
     unique = unique_names(names, path, structure_findings, row=int(line[start]))
     body_start = start + header_rows
     body = rows.slice(body_start)
+    if parsed.rest is not None:
+        body = stitch(body, parsed.rest, parsed.constants)
     width = len(unique)
     if body.width < width:  # header wider than any data row
         body = body.with_columns(

@@ -31,9 +31,16 @@ def unique_checks(
         *[_typed_for_identity(c).alias(f"__u{i}") for i, c in enumerate(unique)],
         pl.int_range(pl.len(), dtype=pl.Int64).alias("__idx"),
     )
+    # values in ascending order (IDs usually are) are unique without hashing them
+    ordered = [i for i in range(len(unique)) if _orderable(frame.schema[f"__u{i}"])]
+    ascending = frame.select(
+        [_strictly_ascending(pl.col(f"__u{i}")).alias(f"a{i}") for i in ordered]
+    ).row(0, named=True) if ordered else {}  # fmt: skip
     findings: list[Finding] = []
     total = 0
     for i, col in enumerate(unique):
+        if ascending.get(f"a{i}"):
+            continue
         key = pl.col(f"__u{i}")
         first = key.is_first_distinct()
         dup = frame.filter(key.is_not_null() & ~first)
@@ -53,6 +60,16 @@ def unique_checks(
             )
     findings.sort(key=lambda f: f.row or 0)
     out.add_sample(findings[:MAX_FINDINGS_PER_CODE], total)
+
+
+def _orderable(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or dtype.is_temporal() or dtype == pl.String
+
+
+def _strictly_ascending(values: pl.Expr) -> pl.Expr:
+    """Every value greater than the one before, empty cells (null) left out."""
+    filled = values.drop_nulls()
+    return (filled > filled.shift(1)).all()
 
 
 _ALL_EMPTY = Text("すべて空です", "all cells are empty")

@@ -1,0 +1,107 @@
+"""A large UTF-8 file parsed as it is read from disk, a piece at a time
+(reading.pieces), so that its bytes are never all in memory beside the table.
+
+Only the plainest file is read so: UTF-8 with or without BOM, one record per
+line, the header's number of cells on every line, no quotes, no empty lines,
+no huge cell. At the first sign of anything else (another encoding, a ragged
+row, a quote) `parse_stream` gives up and the whole file is read and decided
+as before, so that every finding comes from that one path."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import polars as pl
+
+from kokai.validators.reading import pieces
+from kokai.validators.reading.decode import binary_kind, utf16_without_bom
+from kokai.validators.reading.parse import MAX_CELL_CHARS, Parsed, sniff_separator
+
+BOM = b"\xef\xbb\xbf"
+_HEAD_BYTES = 1 << 16  # what decode looks at for the encoding and binary content
+
+
+def parse_stream(
+    handle: BinaryIO, path: str, max_header_bytes: int, max_columns: int
+) -> tuple[str, str, Parsed] | None:
+    """(encoding, separator, records) of a plain UTF-8 file, or None: read it whole."""
+    head = handle.read(_HEAD_BYTES)
+    encoding = "utf-8"
+    if head.startswith(BOM):
+        encoding, head = "utf-8-sig", head[len(BOM) :]
+    elif (
+        head.startswith((b"\xff\xfe", b"\xfe\xff")) or binary_kind(head[:8])
+        or utf16_without_bom(head) or b"\x00" in head
+    ):  # fmt: skip
+        return None
+    # the head piece: the first HEAD_RECORDS lines, where the header is
+    while head.count(b"\n") < pieces.HEAD_RECORDS:
+        more = handle.read(_HEAD_BYTES)
+        if not more or len(head) > pieces.PIECE_BYTES:
+            return None
+        head += more
+    first_line = head[: head.find(b"\n")]
+    if len(first_line) > max_header_bytes:
+        return None
+    sep = sniff_separator(path, first_line)
+    width = first_line.count(sep.encode()) + 1
+    if width > max_columns or head.startswith((b"\n", b"\r\n")):
+        return None
+    cut = 0
+    for _ in range(pieces.HEAD_RECORDS):
+        cut = head.find(b"\n", cut) + 1
+    frames = pieces.PieceFrames(width)
+    if not _add_piece(frames, head[:cut], sep, width):
+        return None
+    carry = head[cut:]
+    del head
+    while True:
+        block = handle.read(pieces.PIECE_BYTES)
+        if not block:  # the end; the last line may have no line end
+            if carry and not _add_piece(frames, carry, sep, width):
+                return None
+            return _parsed(frames, encoding, sep)
+        end = block.rfind(b"\n") + 1
+        if end == 0:
+            carry += block  # a line longer than a piece: read on
+            continue
+        piece = b"".join((carry, memoryview(block)[:end]))  # one copy of the block
+        carry = block[end:]
+        del block
+        if not _add_piece(frames, piece, sep, width):
+            return None
+
+
+def _parsed(frames: pieces.PieceFrames, encoding: str, sep: str) -> tuple[str, str, Parsed]:
+    assert frames.head is not None
+    rest, constants = frames.rest()
+    line = pl.int_range(1, frames.height + 1, eager=True, dtype=pl.Int64).alias("line")
+    return encoding, sep, Parsed(frames.head, line, None, [], rest, constants)
+
+
+def _add_piece(frames: pieces.PieceFrames, piece: bytes, sep: str, width: int) -> bool:
+    """Parse one piece (whole lines) into `frames`; False when the whole file must
+    decide. Quotes are left to it too: a stray quote (a"b) can make a line end
+    fall inside a quoted cell for polars, and a piece would not know."""
+    if b'"' in piece or piece.startswith((b"\n", b"\r\n")):
+        return False
+    lines = piece.count(b"\n") + (0 if piece.endswith(b"\n") else 1)
+    try:
+        records = pieces.parse_records(piece, sep)
+    except pl.exceptions.PolarsError:  # not UTF-8, a row with too many cells
+        return False
+    if records.width != width or records.height != lines:
+        return False
+    # an empty line is a row of "": search the bytes only when such a row exists
+    ends = [pl.col(records.columns[0]), pl.col(records.columns[-1])]
+    if records.select(pl.all_horizontal([c == "" for c in ends]).any()).item() and (
+        b"\n\n" in piece or b"\n\r\n" in piece
+    ):
+        return False
+    if piece.count(sep.encode()) != (width - 1) * lines:
+        return False  # a short row: polars fills it up silently
+    if len(piece) > MAX_CELL_CHARS:
+        longest = records.select(pl.all().str.len_bytes().max()).row(0)
+        if any((n or 0) > MAX_CELL_CHARS for n in longest):
+            return False
+    return frames.add(records)
