@@ -23,3 +23,12 @@ def positional(data: pl.DataFrame) -> pl.DataFrame:
     out = data.clone()
     out.columns = [key(i) for i in range(data.width)]
     return out
+
+
+def strictly_ascending(values: pl.Expr) -> pl.Expr:
+    """Every value greater than the one before, empty cells (null) left out: a
+    column in this order has no value twice, which is cheaper to see than hashing
+    it (IDs usually are in order). Nulls are dropped, not compared: `>` with a
+    null is null, which `all()` would pass over, so A, null, A would seem in order."""
+    filled = values.drop_nulls()
+    return (filled > filled.shift(1)).all()

@@ -225,6 +225,12 @@ def test_duplicate_ids_unless_the_schema_declares_them_unique():
     assert findings_for({"ID": ["A1", "A2"], "名称": ["x", "y"]}) == []
 
 
+def test_a_missing_id_between_two_equal_ids_does_not_hide_the_duplicate():
+    # a null (a cell missing on a short row) once made A1, -, A1 look in ascending order
+    found = findings_for({"ID": ["A1", None, "A1"], "名称": ["x", "y", "z"]})
+    assert [(f.code, f.row, f.value) for f in found if f.code == "duplicate_id"] == [("duplicate_id", 4, "A1")]
+
+
 def test_one_area_code_per_survey_date_is_no_duplicate():
     columns = {"地域コード": ["001", "001"], "調査年月日": ["2024-01-01", "2025-01-01"]}
     assert findings_for(columns) == []

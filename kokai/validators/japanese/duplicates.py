@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from kokai.validators.frame import strictly_ascending
 from kokai.validators.japanese.collect import Collected
 from kokai.validators.japanese.columns import Column
 from kokai.validators.japanese.rules import DUPLICATE_ID, DUPLICATE_RECORD
@@ -27,7 +28,7 @@ def duplicate_findings(
     ids = [c for c in columns if c.role == "id"]
     # IDs in ascending order (the usual case) are unique without hashing them
     ascending = df.select(
-        [(pl.col(c.key) > pl.col(c.key).shift(1)).all().alias(c.key) for c in ids]
+        [strictly_ascending(pl.col(c.key)).alias(c.key) for c in ids]
     ).row(0, named=True) if ids else {}  # fmt: skip
     id_stats = df.select(
         [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from kokai.validators.frame import strictly_ascending
 from kokai.validators.report import MAX_FINDINGS_PER_CODE, Finding, Findings, Text
 from kokai.validators.table_schema.columns import Column
 from kokai.validators.table_schema.rules import PRIMARY_KEY_ERROR, UNIQUE_ERROR
@@ -34,7 +35,7 @@ def unique_checks(
     # values in ascending order (IDs usually are) are unique without hashing them
     ordered = [i for i in range(len(unique)) if _orderable(frame.schema[f"__u{i}"])]
     ascending = frame.select(
-        [_strictly_ascending(pl.col(f"__u{i}")).alias(f"a{i}") for i in ordered]
+        [strictly_ascending(pl.col(f"__u{i}")).alias(f"a{i}") for i in ordered]
     ).row(0, named=True) if ordered else {}  # fmt: skip
     findings: list[Finding] = []
     total = 0
@@ -64,12 +65,6 @@ def unique_checks(
 
 def _orderable(dtype: pl.DataType) -> bool:
     return dtype.is_numeric() or dtype.is_temporal() or dtype == pl.String
-
-
-def _strictly_ascending(values: pl.Expr) -> pl.Expr:
-    """Every value greater than the one before, empty cells (null) left out."""
-    filled = values.drop_nulls()
-    return (filled > filled.shift(1)).all()
 
 
 _ALL_EMPTY = Text("すべて空です", "all cells are empty")
