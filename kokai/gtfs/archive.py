@@ -308,10 +308,7 @@ class FeedReader:
     def _copy(self, name: str, source, raw_count=None) -> bytes:
         """Reads `source` to the end in chunks, counting: the per-file and total
         limits, and (for a zip member) the inflate ratio against `raw_count()`."""
-        buffer = io.BytesIO()
-        for chunk in self._counted(name, source, raw_count):
-            buffer.write(chunk)
-        return buffer.getvalue()
+        return b"".join(self._counted(name, source, raw_count))  # one copy, not two
 
     def _counted(self, name: str, source, raw_count=None) -> Iterator[bytes]:
         size = 0

@@ -17,7 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from kokai.gtfs.archive import open_feed
@@ -124,7 +123,7 @@ class Feed:
     names: list[str] = field(default_factory=list)
     headers: dict[str, list[str]] = field(default_factory=dict)
     # file -> line numbers of the kept rows; absent when rows are lines 2, 3, 4...
-    _lines: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _lines: dict[str, pl.Series] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pl.DataFrame | None:
         """The file's DataFrame, or None when the feed has no such file."""
@@ -137,7 +136,7 @@ class Feed:
     def lines(self, file: str) -> pl.Series:
         mapping = self._lines.get(file)
         if mapping is not None:
-            return pl.Series("__line__", mapping, dtype=pl.Int64)
+            return mapping.alias("__line__")
         n = self.files[file].height
         return pl.int_range(2, n + 2, dtype=pl.Int64, eager=True).alias("__line__")
 
@@ -175,29 +174,31 @@ class Feed:
 class _Parsed:
     frame: pl.DataFrame | None
     header: list[str]
-    lines: np.ndarray | None
+    lines: pl.Series | None
     findings: Findings
 
 
-def _drop_records(data: bytes, starts: np.ndarray, ends: np.ndarray, drop: np.ndarray) -> bytes:
-    """Copies `data` without the records whose index is in `drop` (few, so a loop is fine)."""
+def _drop_records(data: bytes, starts: list[int], ends: list[int]) -> bytes:
+    """Copies `data` without the records from starts[i] to ends[i] (their line feed
+    included); few, so a loop is fine."""
     pieces, pos = [], 0
-    for i in drop:
-        pieces.append(data[pos : starts[i]])
-        pos = ends[i] + 1
+    for start, end in zip(starts, ends, strict=True):
+        pieces.append(data[pos:start])
+        pos = end + 1
     pieces.append(data[pos:])
     return b"".join(pieces)
 
 
-def _read_polars(body: bytes, *, strict: bool) -> pl.DataFrame:
+def _read_polars(body: bytes, *, strict: bool, quoted: bool = True) -> pl.DataFrame:
     """All columns as strings; the header is read as a row (then dropped) so that
     repeated or empty names cannot clash. With strict=True a row with too many
-    values raises instead of being cut."""
+    values raises instead of being cut. quoted=False: the caller knows there is
+    no quote character (the parser is then faster)."""
     return pl.read_csv(
         io.BytesIO(body),
         has_header=False,
         infer_schema=False,
-        quote_char='"',
+        quote_char='"' if quoted else None,
         empty_string_is_null=True,
         truncate_ragged_lines=not strict,
         raise_if_empty=False,
@@ -211,114 +212,174 @@ def _header(text: str) -> list[str] | None:
         return None
 
 
+def _quotes_are_plain(data: bytes) -> bool:
+    """True when quoting changes no record or field boundary: every quoted value is
+    free of commas and line feeds, and no quote is escaped (""). Then counting all
+    commas and line feeds counts the unquoted ones."""
+    if b'""' in data:
+        return False
+    pieces = data.split(b'"')
+    if len(pieces) % 2 == 0:  # a quote is never closed
+        return False
+    inside = b"".join(pieces[1::2])
+    return b"," not in inside and b"\n" not in inside
+
+
 def _fast_read(data: bytes) -> tuple[pl.DataFrame, list[str]] | None:
     """The common clean file in one polars call, checked with byte counts only:
-    no quotes, no blank lines, and exactly (columns - 1) commas per record in
-    total. As polars (strict) refuses a row with too many values, the total can
-    only match when every row has the right number. None → use the full scan."""
-    if b'"' in data or b"\n\n" in data or b"\n\r\n" in data or data[:1] in (b"\n", b"\r"):
+    plain quoting (see above) and exactly (columns - 1) commas per record in total.
+    As polars (strict) refuses a row with too many values, the total can only match
+    when every row has the right number, so with two or more columns no record is
+    blank either. None → use the full scan."""
+    quoted = b'"' in data
+    if quoted and not _quotes_are_plain(data):
         return None
-    header = _header(data[: data.index(b"\n")].decode("utf-8"))
+    first_end = data.find(b"\n")
+    header = _header(data[: first_end if first_end >= 0 else len(data)].decode("utf-8"))
     if not header:
         return None
-    records = data.count(b"\n")
-    if data.count(b",") != (len(header) - 1) * records:
+    # One column has no commas to count: look for blank lines themselves.
+    if len(header) < 2 and (
+        b"\n\n" in data or b"\n\r\n" in data or data[:1] in (b"\n", b"\r")
+    ):
         return None
+    # A last record without its line feed is read as one (the caller adds no copy).
+    records = data.count(b"\n") + (not data.endswith(b"\n"))
     try:
-        frame = _read_polars(data, strict=True)
+        frame = _read_polars(data, strict=True, quoted=quoted)
     except Exception:  # noqa: BLE001 - any polars complaint: let the full scan explain it
         return None
     if frame.height != records - 1 or frame.width != len(header):
         return None
+    # A short (or blank) record leaves its last column null: when that column has
+    # no null, every row is complete and the comma count (a pass over all bytes)
+    # is not needed.
+    if len(header) < 2 or frame[:, -1].null_count():
+        if data.count(b",") != (len(header) - 1) * records:
+            return None
     return frame, header
 
 
-def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], np.ndarray | None,
+def _positions(arr: pl.Series, byte: int) -> pl.Series:
+    return (arr == byte).arg_true().cast(pl.Int64)
+
+
+def _scan(name: str, data: bytes) -> tuple[pl.DataFrame | None, list[str], pl.Series | None,
                                             Findings]:  # fmt: skip
     """The full scan: finds records (quotes aware), blank rows, rows of the wrong
-    length and new lines in values with numpy, then parses the good rows."""
+    length and new lines in values with polars on the bytes, then parses the good
+    rows. (Polars, not numpy: numpy's import alone costs a quarter of a second.)"""
     findings = Findings()
     fail = (None, [], None)
-    arr = np.frombuffer(data, dtype=np.uint8)
+    arr = pl.Series([data], dtype=pl.Binary).cast(pl.List(pl.UInt8)).explode()
     # Positions of line feeds and commas, then which of them sit inside quotes
     # (an odd number of quote characters before them).
-    all_lf_pos = np.flatnonzero(arr == _LF)
-    sep_pos = np.flatnonzero(arr == _COMMA)
+    all_lf_pos = _positions(arr, _LF)
+    sep_pos = _positions(arr, _COMMA)
     inner_lf_pos = None
     if b'"' in data:
-        quote_pos = np.flatnonzero(arr == _QUOTE)
-        if len(quote_pos) % 2:
+        quote_pos = _positions(arr, _QUOTE)
+        if quote_pos.len() % 2:
             reason = "a quote (\") is never closed / 閉じていない \" があります"
             return *fail, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
-        lf_quoted = (np.searchsorted(quote_pos, all_lf_pos) & 1).astype(bool)
-        sep_pos = sep_pos[~(np.searchsorted(quote_pos, sep_pos) & 1).astype(bool)]
-        ends = all_lf_pos[~lf_quoted]
-        inner_lf_pos = all_lf_pos[lf_quoted]
+        lf_quoted = (quote_pos.search_sorted(all_lf_pos) % 2) == 1
+        sep_pos = sep_pos.filter((quote_pos.search_sorted(sep_pos) % 2) == 0)
+        ends = all_lf_pos.filter(~lf_quoted)
+        inner_lf_pos = all_lf_pos.filter(lf_quoted)
+        if inner_lf_pos.len() == 0:
+            inner_lf_pos = None
     else:
         ends = all_lf_pos
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    fields = np.diff(np.concatenate(([0], np.searchsorted(sep_pos, ends)))) + 1
-    length = ends - starts - (arr[np.maximum(ends - 1, 0)] == _CR)
-    blank = length <= 0
-    line_of = (
-        np.searchsorted(all_lf_pos, starts) + 1
-        if inner_lf_pos is not None and len(inner_lf_pos)
-        else np.arange(1, len(ends) + 1)
-    )  # header = line 1
+    n = ends.len()
+    records = pl.DataFrame({"end": ends}).with_columns(
+        (pl.col("end").shift(1, fill_value=-1) + 1).alias("start"),
+        sep_pos.search_sorted(ends).cast(pl.Int64).alias("__commas__"),
+    )
+    cr_before_lf = arr.gather((ends - 1).clip(lower_bound=0)) == _CR
+    records = records.with_columns(
+        (pl.col("__commas__") - pl.col("__commas__").shift(1, fill_value=0) + 1).alias("fields"),
+        (pl.col("end") - pl.col("start") - cr_before_lf.cast(pl.Int64) <= 0)
+        .alias("blank"),
+        (
+            all_lf_pos.search_sorted(records["start"]).cast(pl.Int64) + 1
+            if inner_lf_pos is not None
+            else pl.int_range(1, n + 1, dtype=pl.Int64)
+        ).alias("line"),  # header = line 1
+    ).with_row_index("rec")  # fmt: skip
+    del arr
 
-    if blank.all():
+    if records["blank"].all():
         return *fail, Findings([EMPTY_FILE.finding(path=name)])
-    first = int(np.argmax(~blank))  # the header: the first non-blank record
-    header = _header(data[starts[first] : ends[first]].decode("utf-8"))
+    content = records.filter(~pl.col("blank"))["rec"]
+    first, last_content = int(content[0]), int(content[-1])  # the header: the first one
+    header_start, header_end = int(records["start"][first]), int(records["end"][first])
+    header = _header(data[header_start:header_end].decode("utf-8"))
     if header is None:
         return *fail, Findings([CSV_PARSING_FAILED.finding(path=name, reason="header")])
     n_columns = len(header)
 
-    rec = np.arange(len(ends))
-    is_data = rec > first
-    bad_length = is_data & ~blank & (fields != n_columns)
-    bad_rows = np.flatnonzero(bad_length)
+    is_data = pl.col("rec") > first
+    blank = pl.col("blank")
+    bad_length = is_data & ~blank & (pl.col("fields") != n_columns)
+    flags = records.with_columns(bad_length.alias("bad_length"), is_data.alias("is_data"))
+    bad_rows = flags.filter(pl.col("bad_length"))
     sample = [
-        INVALID_ROW_LENGTH.finding(
-            path=name, row=int(line_of[i]), row_length=int(fields[i]), header_length=n_columns
-        )
-        for i in bad_rows[:MAX_FINDINGS_PER_CODE]
+        INVALID_ROW_LENGTH.finding(path=name, row=line, row_length=fields, header_length=n_columns)
+        for line, fields in bad_rows.head(MAX_FINDINGS_PER_CODE).select("line", "fields").rows()
     ]
-    findings.add_sample(sample, len(bad_rows))  # the rest are only counted
+    findings.add_sample(sample, bad_rows.height)  # the rest are only counted
     # Blank lines at the end of a file are common and harmless; others are reported.
-    last_content = int(np.flatnonzero(~blank)[-1])
-    for i in np.flatnonzero(is_data & blank & (rec < last_content)):
-        findings.append(EMPTY_ROW.finding(path=name, row=int(line_of[i])))
-    if inner_lf_pos is not None and len(inner_lf_pos):
-        for i in np.unique(np.searchsorted(ends, inner_lf_pos)):
-            findings.append(NEW_LINE_IN_VALUE.finding(path=name, row=int(line_of[i])))
+    inner_blank = flags.filter(pl.col("is_data") & blank & (pl.col("rec") < last_content))
+    for line in inner_blank["line"]:
+        findings.append(EMPTY_ROW.finding(path=name, row=line))
+    if inner_lf_pos is not None:
+        for i in ends.search_sorted(inner_lf_pos).unique().sort():
+            findings.append(NEW_LINE_IN_VALUE.finding(path=name, row=int(records["line"][i])))
 
-    kept = np.flatnonzero(is_data & ~blank & ~bad_length)
-    drop = np.flatnonzero((is_data & (blank | bad_length)) | (rec < first))
-    body = _drop_records(data, starts, ends, drop) if len(drop) else data
-    lines = line_of[kept]
-    trivial = len(kept) == 0 or (lines[0] == 2 and lines[-1] == len(kept) + 1)
+    kept_lines = flags.filter(pl.col("is_data") & ~blank & ~pl.col("bad_length"))["line"]
+    drop = flags.filter(
+        (pl.col("is_data") & (blank | pl.col("bad_length"))) | (pl.col("rec") < first)
+    )
+    body = (
+        _drop_records(data, drop["start"].to_list(), drop["end"].to_list())
+        if drop.height
+        else data
+    )
+    n_kept = kept_lines.len()
+    trivial = n_kept == 0 or (kept_lines[0] == 2 and kept_lines[-1] == n_kept + 1)
     try:
         frame = _read_polars(body, strict=False)
     except Exception as exc:  # noqa: BLE001 - polars raises ComputeError and friends
         reason = str(exc)[:200]
         return None, header, None, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
-    if frame.height != len(kept) or frame.width != n_columns:
+    if frame.height != n_kept or frame.width != n_columns:
         # A stray quote inside an unquoted value, for example: polars and the scan disagree.
         reason = "rows or columns could not be delimited (stray quote?)"
         return None, header, None, Findings([CSV_PARSING_FAILED.finding(path=name, reason=reason)])
-    return frame, header, None if trivial else lines.astype(np.int64), findings
+    return frame, header, None if trivial else kept_lines.alias("__line__"), findings
 
 
-# A space next to a comma, quote or line end: a value may start or end with one.
-_EDGE_SPACES = (b" ,", b", ", b" \n", b"\n ", b" \r", b"\r ", b' "', b'" ')
+# Each byte as its class: a space, a delimiter (comma, quote, line end) or other.
+_SPACE_OR_DELIMITER = bytes(
+    ord("S") if b == 32 else ord("D") if b in b',"\n\r' else ord("o") for b in range(256)
+)
 
 
 def _may_need_cleaning(data: bytes) -> bool:
     """True when a value may have surrounding spaces/tabs or be a quoted "":
     a space next to a comma, quote or line end, a tab, or two quotes in a row.
-    (Plain byte searches: no numpy, whose isin pulls in numpy.ma at run time.)"""
-    return b"\t" in data or b'""' in data or any(pair in data for pair in _EDGE_SPACES)
+    One-byte searches first: they are many times faster than two-byte ones, and
+    large files (stop_times, shapes) seldom hold a space or a quote at all. With
+    spaces, one pass maps the bytes to their class: two searches instead of eight."""
+    if b"\t" in data:
+        return True
+    if b'"' in data and b'""' in data:
+        return True
+    if b" " not in data:
+        return False
+    classes = data.translate(_SPACE_OR_DELIMITER)
+    # The data may end without a line feed: a space there ends a value too.
+    return b"SD" in classes or b"DS" in classes or classes.endswith(b"S")
 
 
 def parse_csv(name: str, data: bytes) -> _Parsed:
@@ -326,20 +387,23 @@ def parse_csv(name: str, data: bytes) -> _Parsed:
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # isascii is much faster than a decode
+            data.decode("utf-8")
         replaced = False
     except UnicodeDecodeError:
         data = data.decode("utf-8", errors="replace").encode("utf-8")
         replaced = True
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the bytes
         return _Parsed(None, [], None, Findings([EMPTY_FILE.finding(path=name)]))
-    if not data.endswith(b"\n"):  # treat the last record like the others
+    if data.endswith(b"\r"):  # a last "\r" alone: a record end for the scan, not a value
         data += b"\n"
 
     fast = _fast_read(data)
     if fast is not None:
         (frame, header), lines, findings = fast, None, Findings()
     else:
+        if not data.endswith(b"\n"):  # treat the last record like the others
+            data += b"\n"
         frame, header, lines, findings = _scan(name, data)
         if frame is None:
             return _Parsed(None, header, None, findings)
@@ -356,7 +420,9 @@ def parse_csv(name: str, data: bytes) -> _Parsed:
             keep_idx.append(i)
     if not keep_idx:  # no named column: nothing to check in this file
         return _Parsed(None, header, None, findings)
-    frame = frame.select([pl.nth(i).alias(header[i]) for i in keep_idx])
+    # One chunk per column: the CSV reader returns one per batch, and every later
+    # with_columns on a many-chunked frame pays for aligning them again.
+    frame = frame.select([pl.nth(i).alias(header[i]) for i in keep_idx]).rechunk()
 
     # MobilityData trims values; an empty value (also a quoted "") is null.
     if frame.height and frame.width and _may_need_cleaning(data):
@@ -406,3 +472,4 @@ def load_feed(path: str | Path) -> tuple[Feed | None, Findings]:
             return None, findings
     findings.extend(csv_findings)
     return feed, findings
+

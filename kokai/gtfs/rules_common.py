@@ -24,6 +24,13 @@ MISSING_RECOMMENDED_FIELD = Rule(
 )  # fmt: skip
 
 
+# Files usually written in blocks of one id, each in increasing sequence.
+_BLOCK_SEQUENCES = {
+    ("stop_times.txt", "trip_id"): "stop_sequence",
+    ("shapes.txt", "shape_id"): "shape_pt_sequence",
+}
+
+
 @dataclass
 class CheckContext:
     feed: Feed
@@ -44,6 +51,35 @@ class CheckContext:
             self.cache[key] = self.feed.with_lines(name) if name in self.feed.files else None
         return self.cache[key]
 
+    def distinct(self, name: str, column: str) -> pl.Series:
+        """The distinct non-null values of a file's column (cached: the format and
+        the foreign key checks both look them up, once per distinct value)."""
+        key = f"distinct:{name}:{column}"
+        if key not in self.cache:
+            values = self.feed.files[name][column]
+            sequence = _BLOCK_SEQUENCES.get((name, column))
+            if (
+                sequence
+                and self.has(name, sequence)
+                and self.file_in_group_order(name, column, sequence)
+            ):
+                # One block per value, none null (the primary key check asks the same
+                # question): the block starts are the distinct values, no hashing.
+                self.cache[key] = values.filter((values != values.shift(1)).fill_null(True))
+            else:
+                self.cache[key] = values.drop_nulls().unique()
+        return self.cache[key]
+
+    def file_in_group_order(self, name: str, group: str, sequence: str) -> bool:
+        """`in_group_order` of a whole file, the sequence read as an integer (cached:
+        several checks ask the same question)."""
+        key = f"in_group_order:{name}:{group}:{sequence}"
+        if key not in self.cache:
+            self.cache[key] = in_group_order(
+                self.feed.files[name], group, pl.col(sequence).cast(pl.Int64, strict=False)
+            )
+        return self.cache[key]
+
     def has(self, name: str, *columns: str) -> bool:
         frame = self.feed.files.get(name)
         return frame is not None and all(c in frame.columns for c in columns)
@@ -52,17 +88,15 @@ class CheckContext:
 def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
     """True when the rows of each `group` value form one block, in strictly
     increasing `sequence` (as most feeds write stop_times and shapes). Then no
-    (group, sequence) pair repeats, and no sort is needed."""
+    (group, sequence) pair repeats, and no sort is needed. A value that starts two
+    blocks is found among the block starts only (hashing far fewer strings)."""
     same = (pl.col(group) == pl.col(group).shift(1)).fill_null(False)
     flags = frame.select(
-        (~same).sum().alias("blocks"),
-        pl.col(group).n_unique().alias("groups"),
+        pl.col(group).filter(~same).is_duplicated().any().alias("repeated"),
         ((sequence > sequence.shift(1)) | ~same).all().alias("increasing"),
         (pl.col(group).null_count() + sequence.null_count()).alias("nulls"),
     ).row(0, named=True)
-    return (
-        flags["blocks"] == flags["groups"] and bool(flags["increasing"]) and flags["nulls"] == 0
-    )
+    return not flags["repeated"] and bool(flags["increasing"]) and flags["nulls"] == 0
 
 
 def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from kokai.gtfs.rules_common import CheckContext, emit, in_group_order
+from kokai.gtfs.rule_tables import file_in_group_order
+from kokai.gtfs.rules_common import CheckContext, emit
 from kokai.gtfs.schema import SCHEMA
 from kokai.gtfs.translations import translation_form
 from kokai.validators.report import Findings, Rule
@@ -42,8 +43,8 @@ def check_primary_keys(ctx: CheckContext) -> Findings:
         keys = [k for k in spec.primary_key if k in frame.columns]
         if not keys:
             continue
-        if keys[-1] in _SEQUENCES and len(keys) == 2 and in_group_order(
-            frame, keys[0], pl.col(keys[1]).cast(pl.Int64, strict=False)
+        if keys[-1] in _SEQUENCES and len(keys) == 2 and file_in_group_order(
+            ctx, name, keys[0], keys[1]
         ):
             continue  # blocks in increasing sequence: no pair repeats (no hashing of pairs)
         if not frame.select(keys).is_duplicated().any():  # the usual case, checked cheaply
@@ -86,8 +87,16 @@ def _service_ids(ctx: CheckContext) -> pl.Series:
     return pl.concat(parts).unique() if parts else pl.Series("service_id", [], pl.String)
 
 
-def _violations(frame: pl.DataFrame, column: str, targets: pl.Series) -> pl.DataFrame:
-    return frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(targets.implode()))
+def _violations(
+    frame: pl.DataFrame, column: str, values: pl.Series, targets: pl.Series
+) -> pl.DataFrame:
+    """The rows whose `column` is not in `targets`. Its distinct `values` are looked
+    up first (a long column such as stop_times.trip_id repeats each a lot); the rows
+    are filtered only when some value is missing."""
+    missing = values.filter(~values.is_in(targets.implode()))
+    if missing.len() == 0:
+        return frame.clear()
+    return frame.filter(pl.col(column).is_in(missing.implode()))
 
 
 def check_foreign_keys(ctx: CheckContext) -> Findings:
@@ -104,8 +113,8 @@ def check_foreign_keys(ctx: CheckContext) -> Findings:
                 continue  # the missing file or column is reported itself
             if not ctx.usable(name, fk.target_file):
                 continue
-            targets = target[fk.target_column].drop_nulls().unique()
-            failing = _violations(frame, fk.column, targets)
+            targets = ctx.distinct(fk.target_file, fk.target_column)
+            failing = _violations(frame, fk.column, ctx.distinct(name, fk.column), targets)
             emit(
                 out,
                 FOREIGN_KEY_VIOLATION,
@@ -122,7 +131,9 @@ def check_foreign_keys(ctx: CheckContext) -> Findings:
         and "service_id" in trips.columns
         and ctx.usable("trips.txt", *calendars)
     ):
-        failing = _violations(trips, "service_id", _service_ids(ctx))
+        failing = _violations(
+            trips, "service_id", ctx.distinct("trips.txt", "service_id"), _service_ids(ctx)
+        )
         emit(
             out,
             FOREIGN_KEY_VIOLATION,

@@ -3,12 +3,20 @@ stops that lie too far from the shape of the trips that serve them."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import polars as pl
 
 from kokai.gtfs.columns import col_or_null
+from kokai.gtfs.rule_tables import (
+    per_row,
+    sorted_shapes,
+    sorted_stop_times,
+    stop_coordinates,
+    stop_numbers,
+    trip_blocks,
+)
 from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, emit, haversine_m
-from kokai.gtfs.rules_stop_times import sorted_stop_times
 from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
@@ -65,48 +73,25 @@ STOP_TOO_FAR_FROM_SHAPE = Rule(
 )  # fmt: skip
 
 
-def _sorted_shapes(ctx: CheckContext) -> pl.DataFrame | None:
-    if "shapes_sorted" in ctx.cache:
-        return ctx.cache["shapes_sorted"]
-    shapes = ctx.frame("shapes.txt")
-    result = None
-    if (
-        shapes is not None
-        and shapes.height
-        and ctx.has("shapes.txt", "shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence")
-    ):
-        result = (
-            shapes.with_columns(
-                pl.col("shape_pt_sequence").cast(pl.Int64, strict=False).alias("__seq__"),
-                pl.col("shape_pt_lat").cast(pl.Float64, strict=False).alias("__lat__"),
-                pl.col("shape_pt_lon").cast(pl.Float64, strict=False).alias("__lon__"),
-                col_or_null(shapes, "shape_dist_traveled")
-                .cast(pl.Float64, strict=False)
-                .alias("__dist__"),
-            )  # fmt: skip
-            .filter(
-                pl.col("shape_id").is_not_null()
-                & pl.col("__seq__").is_not_null()
-                & pl.col("__lat__").is_not_null()
-                & pl.col("__lon__").is_not_null()
-            )
-            .sort(["shape_id", "__seq__", "__line__"])
-        )
-    ctx.cache["shapes_sorted"] = result
-    return result
-
-
 def check_shapes(ctx: CheckContext) -> Findings:
-    shapes = _sorted_shapes(ctx)
+    shapes = sorted_shapes(ctx)
     out = Findings()
     if shapes is None:
         return out
     path = "shapes.txt"
+    # Rows of one shape are contiguous: the previous point is the row before when
+    # it has the same shape_id (no window over the shape_id strings).
+    same_shape = (pl.col("shape_id") == pl.col("shape_id").shift(1)).fill_null(False)
     if "shape_dist_traveled" in shapes.columns:
-        prev = shapes.with_columns(
-            pl.col(c).shift(1).over("shape_id").alias(f"__p{c}")
-            for c in ("__dist__", "__lat__", "__lon__", "__line__")
-        ).filter(pl.col("__dist__").is_not_null() & pl.col("__p__dist__").is_not_null())
+        columns = ("__dist__", "__lat__", "__lon__", "__line__")
+        prev = (
+            shapes.lazy()
+            .select("shape_id", *columns,
+                    *[pl.when(same_shape).then(pl.col(c).shift(1)).alias(f"__p{c}")
+                      for c in columns])
+            .filter(pl.col("__dist__").is_not_null() & pl.col("__p__dist__").is_not_null())
+            .collect()
+        )  # fmt: skip
         params = {"prev_row": "__p__line__"}
         decreasing = prev.filter(pl.col("__dist__") < pl.col("__p__dist__"))
         emit(out, DECREASING_SHAPE_DISTANCE, decreasing, path=path, field="shape_dist_traveled",
@@ -132,7 +117,12 @@ def check_shapes(ctx: CheckContext) -> Findings:
              path=path, field="shape_dist_traveled", value="shape_id")  # fmt: skip
         emit(out, EQUAL_SHAPE_DISTANCE_SAME_COORDINATES, equal.filter(same), path=path,
              field="shape_dist_traveled", value="shape_id")  # fmt: skip
-    firsts = shapes.filter(pl.col("shape_id").is_first_distinct())
+    start = pl.col("__start__")
+    firsts = (
+        shapes.with_columns(pl.int_range(pl.len()).alias("__start__"))
+        .filter(~same_shape)
+        .with_columns((start.shift(-1, fill_value=shapes.height) - start).alias("__n__"))
+    )
     trips = ctx.frame("trips.txt")
     used = (
         trips["shape_id"].drop_nulls().unique()
@@ -141,14 +131,13 @@ def check_shapes(ctx: CheckContext) -> Findings:
     )
     emit(out, UNUSED_SHAPE, firsts.filter(~pl.col("shape_id").is_in(used.implode())),
          path=path, field="shape_id", value="shape_id")  # fmt: skip
-    counts = shapes.group_by("shape_id").len("__n__")
-    single = firsts.join(counts, on="shape_id").filter(pl.col("__n__") == 1).sort("__line__")
+    single = firsts.filter(pl.col("__n__") == 1).sort("__line__")
     emit(out, SINGLE_SHAPE_POINT, single, path=path, field="shape_id", value="shape_id")
     return out
 
 
 def check_stops_near_shapes(ctx: CheckContext) -> Findings:
-    shapes = _sorted_shapes(ctx)
+    shapes = sorted_shapes(ctx)
     st = sorted_stop_times(ctx)
     trips, stops = ctx.frame("trips.txt"), ctx.frame("stops.txt")
     if shapes is None or st is None or trips is None or stops is None:
@@ -159,6 +148,62 @@ def check_stops_near_shapes(ctx: CheckContext) -> Findings:
         or "stop_id" not in stops.columns
     ):
         return Findings()
+    pairs = _shape_stop_pairs(ctx, shapes, st, trips, stops)
+    if pairs.height == 0:
+        return Findings()
+    # Local planar projection around the feed's mean latitude (good to < 1% over a city).
+    lat0 = math.radians(pairs["__slat__"].mean())
+    kx, ky = EARTH_RADIUS_M * math.cos(lat0) * math.pi / 180.0, EARTH_RADIUS_M * math.pi / 180.0
+    pairs = pairs.with_row_index("__pair__").with_columns(
+        (pl.col("__slon__") * kx).alias("__px__"),
+        (pl.col("__slat__") * ky).alias("__py__"),
+        (pl.col("__factor__") * STOP_TO_SHAPE_MAX_M).alias("__limit_m__"),
+    )
+    # Each point starts the segment to the next point of its shape; the last point
+    # a segment of length 0 (so that a one-point shape still has one).
+    next_in_shape = pl.col("__shape__") == pl.col("__shape__").shift(-1)
+    segments = shapes.select(
+        ((pl.col("shape_id") != pl.col("shape_id").shift(1)).fill_null(True).cum_sum() - 1)
+        .alias("__shape__"),
+        (pl.col("__lon__") * kx).alias("__ax__"),
+        (pl.col("__lat__") * ky).alias("__ay__"),
+    ).with_columns(
+        pl.when(next_in_shape).then(pl.col("__ax__").shift(-1)).otherwise("__ax__").alias("__bx__"),
+        pl.when(next_in_shape).then(pl.col("__ay__").shift(-1)).otherwise("__ay__").alias("__by__"),
+    )  # fmt: skip
+    # Most stops have a point of their shape within the limit, so they are not too
+    # far (the line passes at least that close): found with a join on grid cells
+    # as large as the limit, first the stop's own cell, then for the others the
+    # cells around it. Only the rest are measured against every segment.
+    unresolved = pairs.join(_near_a_point(pairs, segments, _OWN_CELL), on="__pair__", how="anti")
+    if unresolved.height:
+        near = _near_a_point(unresolved, segments, _CELLS_AROUND)
+        unresolved = unresolved.join(near, on="__pair__", how="anti")
+    measured = _distances(unresolved, segments)
+    far = (
+        measured.filter(pl.col("__d__") > pl.col("__limit_m__"))
+        .with_columns(
+            pl.col("__d__").round(0).cast(pl.Int64),
+            pl.col("__limit_m__").cast(pl.Int64).alias("__limit__"),
+        )
+        .sort("__line__")
+    )
+    out = Findings()
+    emit(out, STOP_TOO_FAR_FROM_SHAPE, far, path="stop_times.txt", field="stop_id",
+         value="stop_id", params={"shape_id": "shape_id", "meters": "__d__", "limit": "__limit__"})  # fmt: skip
+    return out
+
+
+def _shape_stop_pairs(
+    ctx: CheckContext,
+    shapes: pl.DataFrame,
+    st: pl.DataFrame,
+    trips: pl.DataFrame,
+    stops: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per (shape, stop) served together, with the stop's first stop_times
+    line, the distance factor, and the stop's coordinates (one row per stops.txt
+    row of that stop_id). __shape__ numbers the shapes in `shapes` order."""
     stop_xy = stops.select(
         "stop_id",
         col_or_null(stops, "stop_lat").cast(pl.Float64, strict=False).alias("__slat__"),
@@ -185,51 +230,123 @@ def check_stops_near_shapes(ctx: CheckContext) -> Findings:
         pl.when(pl.col("route_type") == "2").then(LARGE_STATION_FACTOR).otherwise(1.0)
         .alias("__factor__")
     )  # fmt: skip
+    # `shapes` holds each shape in one block: number the blocks (no hashing).
+    numbered = (
+        shapes.lazy()
+        .select("shape_id")
+        .filter((pl.col("shape_id") != pl.col("shape_id").shift(1)).fill_null(True))
+        .with_row_index("__shape__")
+        .collect()
+    )
+    blocks, coords, numbers = trip_blocks(ctx), stop_coordinates(ctx), stop_numbers(ctx)
+    assert blocks is not None and coords is not None and numbers is not None
+    per_trip = blocks.join(trip_shapes, on="trip_id", how="inner").join(
+        numbered, on="shape_id", how="inner"
+    )
     # One check per (shape, stop); report it at its first stop_times row.
-    pairs = (
-        st.select("trip_id", "stop_id", "__line__")
-        .join(trip_shapes.select("trip_id", "shape_id", "__factor__"), on="trip_id", how="inner")
-        .group_by("shape_id", "stop_id")
+    served = (
+        pl.DataFrame({
+            "__shape__": per_row(ctx, per_trip, "__shape__"),
+            "__stop__": numbers,
+            "__line__": st["__line__"],
+            "__factor__": per_row(ctx, per_trip, "__factor__"),
+        })
+        .lazy()
+        .filter(pl.col("__shape__").is_not_null() & pl.col("__stop__").is_not_null())
+        .group_by("__shape__", "__stop__")
         .agg(pl.col("__line__").min(), pl.col("__factor__").max())
-        .join(stop_xy, on="stop_id", how="inner")
-        .filter(pl.col("shape_id").is_in(shapes["shape_id"].unique().implode()))
     )  # fmt: skip
-    if pairs.height == 0:
-        return Findings()
-    # Local planar projection around the feed's mean latitude (good to < 1% over a city).
-    lat0 = float(np.radians(pairs["__slat__"].mean()))
-    kx, ky = EARTH_RADIUS_M * np.cos(lat0) * np.pi / 180.0, EARTH_RADIUS_M * np.pi / 180.0
-    import shapely  # only needed here; keeps `kokai gtfs validate` start-up short
+    stop_rows = stop_xy.join(coords.select("stop_id", "__stop__"), on="stop_id", how="inner")
+    return (
+        served.join(stop_rows.lazy(), on="__stop__", how="inner")
+        .join(numbered.lazy(), on="__shape__", how="inner")
+        .collect()
+    )
 
-    # One planar LineString per shape (GEOS computes all distances in C, no big join).
-    order = shapes.select("shape_id", "__lat__", "__lon__")
-    shape_ids = order["shape_id"].unique(maintain_order=True)
-    index_of = pl.DataFrame({"shape_id": shape_ids, "__idx__": range(len(shape_ids))})
-    # Repeat each shape's last point so that a one-point shape still makes a line.
-    last = order.filter(pl.col("shape_id").is_last_distinct())
-    coords = (
-        pl.concat([order, last])
-        .join(index_of, on="shape_id", maintain_order="left")
-        .sort("__idx__", maintain_order=True)
+
+_OWN_CELL = pl.DataFrame({"__dx__": [0], "__dy__": [0]})
+_CELLS_AROUND = pl.DataFrame({"__dx__": [-1, 0, 1] * 3, "__dy__": [-1] * 3 + [0] * 3 + [1] * 3})
+
+
+def _near_a_point(pairs: pl.DataFrame, segments: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """The __pair__ of the pairs with a point of their shape nearer than their limit
+    among the points in `cells` (offsets from the stop's cell, whose side is the
+    largest limit). A little margin keeps rounding on the safe side."""
+    cell = float(pairs["__limit_m__"].max())
+    points = segments.select(
+        "__shape__",
+        (pl.col("__ax__") / cell).floor().cast(pl.Int64).alias("__cx__"),
+        (pl.col("__ay__") / cell).floor().cast(pl.Int64).alias("__cy__"),
+        "__ax__",
+        "__ay__",
     )
-    lines = shapely.linestrings(
-        coords["__lon__"].to_numpy() * kx,
-        coords["__lat__"].to_numpy() * ky,
-        indices=coords["__idx__"].to_numpy(),
-    )
-    pairs = pairs.join(index_of, on="shape_id", maintain_order="left")
-    points = shapely.points(pairs["__slon__"].to_numpy() * kx, pairs["__slat__"].to_numpy() * ky)
-    distances = shapely.distance(lines[pairs["__idx__"].to_numpy()], points)
-    pairs = pairs.with_columns(pl.Series("__d__", distances))
-    far = (
-        pairs.filter(pl.col("__d__") > STOP_TO_SHAPE_MAX_M * pl.col("__factor__"))
-        .with_columns(
-            pl.col("__d__").round(0).cast(pl.Int64),
-            (pl.col("__factor__") * STOP_TO_SHAPE_MAX_M).cast(pl.Int64).alias("__limit__"),
+    return (
+        pairs.lazy()
+        .select(
+            "__pair__",
+            "__shape__",
+            "__px__",
+            "__py__",
+            "__limit_m__",
+            (pl.col("__px__") / cell).floor().cast(pl.Int64).alias("__pcx__"),
+            (pl.col("__py__") / cell).floor().cast(pl.Int64).alias("__pcy__"),
         )
-        .sort("__line__")
+        .join(cells.lazy(), how="cross")
+        .select(
+            "__pair__",
+            "__shape__",
+            "__px__",
+            "__py__",
+            "__limit_m__",
+            (pl.col("__pcx__") + pl.col("__dx__")).alias("__cx__"),
+            (pl.col("__pcy__") + pl.col("__dy__")).alias("__cy__"),
+        )
+        .join(points.lazy(), on=["__shape__", "__cx__", "__cy__"], how="inner")
+        .filter(
+            (pl.col("__px__") - pl.col("__ax__")) ** 2 + (pl.col("__py__") - pl.col("__ay__")) ** 2
+            < (pl.col("__limit_m__") * (1 - 1e-9)) ** 2
+        )
+        .select("__pair__")
+        .unique()
+        .collect()
     )
-    out = Findings()
-    emit(out, STOP_TOO_FAR_FROM_SHAPE, far, path="stop_times.txt", field="stop_id",
-         value="stop_id", params={"shape_id": "shape_id", "meters": "__d__", "limit": "__limit__"})  # fmt: skip
-    return out
+
+
+# Joined rows (pair × segment) measured at once: bounds the memory on a bad feed.
+_MEASURE_ROWS = 1_000_000
+
+
+def _distances(pairs: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """`pairs` with __d__, the planar distance from the stop to the nearest segment
+    of its shape, computed as GEOS does (Distance::pointToSegment)."""
+    if pairs.height == 0:
+        return pairs.with_columns(pl.lit(None, pl.Float64).alias("__d__"))
+    sizes = segments.group_by("__shape__").len("__n__")
+    pairs = pairs.join(sizes, on="__shape__", how="left").with_columns(
+        (pl.col("__n__").cum_sum() // _MEASURE_ROWS).alias("__chunk__")
+    )
+    px, py = pl.col("__px__"), pl.col("__py__")
+    ax, ay, bx, by = pl.col("__ax__"), pl.col("__ay__"), pl.col("__bx__"), pl.col("__by__")
+    length2 = (bx - ax) * (bx - ax) + (by - ay) * (by - ay)
+    r = ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / length2
+    s = ((ay - py) * (bx - ax) - (ax - px) * (by - ay)) / length2
+    to_a = ((px - ax) * (px - ax) + (py - ay) * (py - ay)).sqrt()
+    to_b = ((px - bx) * (px - bx) + (py - by) * (py - by)).sqrt()
+    distance = (
+        pl.when((ax == bx) & (ay == by)).then(to_a)
+        .when(r <= 0.0).then(to_a)
+        .when(r >= 1.0).then(to_b)
+        .otherwise(s.abs() * length2.sqrt())
+    )  # fmt: skip
+    parts = []
+    for chunk in pairs.partition_by("__chunk__", maintain_order=True):
+        nearest = (
+            chunk.lazy()
+            .select("__pair__", "__shape__", "__px__", "__py__")
+            .join(segments.lazy(), on="__shape__", how="inner")
+            .group_by("__pair__")
+            .agg(distance.min().alias("__d__"))
+            .collect()
+        )
+        parts.append(chunk.join(nearest, on="__pair__", how="left"))
+    return pl.concat(parts).drop("__n__", "__chunk__")

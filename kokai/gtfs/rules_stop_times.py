@@ -1,15 +1,26 @@
 """stop_times.txt: order and times within a trip, trip edges, distances,
 travel speed, and which trips and stops are used.
 
-Everything works on stop_times sorted by (trip_id, stop_sequence) with
-`shift(...).over("trip_id")`: one vectorised pass, no loop per trip."""
+Everything works on stop_times sorted by (trip_id, stop_sequence)
+(`rule_tables.sorted_stop_times`), the previous stop of a trip being the row
+before when __same__: vectorised passes, no loop per trip."""
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
-from kokai.gtfs.columns import col_or_null, time_seconds
-from kokai.gtfs.rules_common import CheckContext, emit, haversine_m, in_group_order
+from kokai.gtfs.columns import col_or_null
+from kokai.gtfs.rule_tables import (
+    all_stop_times_sorted,
+    per_row,
+    sorted_stop_times,
+    stop_coordinates,
+    stop_numbers,
+    trip_blocks,
+)
+from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, emit, haversine_m
 from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
@@ -95,49 +106,14 @@ _MAX_SPEED_KPH = {0: 100.0, 1: 150.0, 2: 500.0, 3: 150.0, 4: 80.0, 5: 30.0, 6: 5
 _DEFAULT_MAX_SPEED_KPH = 200.0
 
 
-def sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
-    """stop_times sorted by trip and sequence, with __line__, __seq__, __arr__ and
-    __dep__ (seconds), __has_arr__/__has_dep__, and __same__ (row is in the same
-    trip as the row before). Shifting plain columns and masking with __same__ is
-    much faster than `.over("trip_id")` on a large table."""
-    if "stop_times_sorted" in ctx.cache:
-        return ctx.cache["stop_times_sorted"]
-    st = ctx.frame("stop_times.txt")
-    result = None
-    if st is not None and "trip_id" in st.columns and "stop_sequence" in st.columns:
-        arrival, departure = col_or_null(st, "arrival_time"), col_or_null(st, "departure_time")
-        result = st.with_columns(
-            pl.col("stop_sequence").cast(pl.Int64, strict=False).alias("__seq__"),
-            *[
-                (time_seconds(pl.col(c)) if c in st.columns else pl.lit(None, pl.Int64)).alias(alias)
-                for c, alias in (("arrival_time", "__arr__"), ("departure_time", "__dep__"))
-            ],
-            arrival.is_not_null().alias("__has_arr__"),
-            departure.is_not_null().alias("__has_dep__"),
-        )
-        complete = pl.col("trip_id").is_not_null() & pl.col("__seq__").is_not_null()
-        if not result.select(complete.all()).item():  # filtering copies every column
-            result = result.filter(complete)
-        result = _in_trip_order(result)
-    ctx.cache["stop_times_sorted"] = result
-    return result
-
-
-def _in_trip_order(st: pl.DataFrame) -> pl.DataFrame:
-    """Rows grouped by trip (in order of first appearance) and by stop_sequence within
-    each trip. Most feeds are written that way already, which is checked cheaply
-    instead of sorting 100 000s of string keys."""
-    same = (pl.col("trip_id") == pl.col("trip_id").shift(1)).fill_null(False)
-    if not in_group_order(st, "trip_id", pl.col("__seq__")):
-        st = st.sort(
-            [pl.col("__line__").min().over("trip_id"), pl.col("__seq__"), pl.col("__line__")]
-        )
-    return st.with_columns(same.alias("__same__"))
-
-
 def _prev(column: str) -> pl.Expr:
     """The value of `column` in the previous row of the same trip (null at a trip start)."""
     return pl.when(pl.col("__same__")).then(pl.col(column).shift(1))
+
+
+def _last_with_departure(expr: pl.Expr) -> pl.Expr:
+    """`expr` at the last row before this one that has a departure time (any trip)."""
+    return pl.when(pl.col("__has_dep__")).then(expr).shift(1).forward_fill()
 
 
 def check_stop_times(ctx: CheckContext) -> Findings:
@@ -146,96 +122,86 @@ def check_stop_times(ctx: CheckContext) -> Findings:
         return Findings()
     path = "stop_times.txt"
     out = Findings()
+    has_arr, has_dep, same = pl.col("__has_arr__"), pl.col("__has_dep__"), pl.col("__same__")
 
-    only = st.filter(pl.col("__has_arr__") != pl.col("__has_dep__")).sort("__line__")
-    for present, rows in ((True, only.filter(pl.col("__has_arr__"))),
-                          (False, only.filter(~pl.col("__has_arr__")))):  # fmt: skip
-        emit(out, ONLY_ARRIVAL_OR_DEPARTURE, rows, path=path,
-             field="arrival_time" if present else "departure_time", value="trip_id")  # fmt: skip
-
-    # Previous departure: the last row before this one, in the same trip, that has one.
-    # Forward-fill (departure, its row, its trip number) and keep it only within the trip.
-    trip_no = (~pl.col("__same__")).cum_sum()
-    with_dep = pl.col("__has_dep__")
-    prev = st.with_columns(trip_no.alias("__trip_no__")).with_columns(
-        pl.when(with_dep).then(pl.col(c)).shift(1).forward_fill().alias(f"__pd{c}")
-        for c in ("__dep__", "__line__", "__trip_no__")
+    # Every rule as a flag over all rows in one pass; the rows flagged by any rule
+    # (few in a good feed) are then kept with only the columns the findings need,
+    # instead of filtering (copying) the whole table once per rule.
+    trip_no = (~same).cum_sum()
+    is_edge = ~same | ~same.shift(-1).fill_null(False)  # first or last row of a trip
+    flags = {
+        "only_arr": has_arr & ~has_dep,
+        "only_dep": ~has_arr & has_dep,
+        # Previous departure: the last row before this one, in the same trip, with one.
+        "backwards": has_arr
+        & (_last_with_departure(trip_no) == trip_no)
+        & (pl.col("__arr__") < _last_with_departure(pl.col("__dep__"))),
+        "edge_arr": is_edge & ~has_arr,
+        "edge_dep": is_edge & ~has_dep,
+    }
+    extra = [_last_with_departure(pl.int_range(pl.len())).alias("__pd_pos__")]
+    if "shape_dist_traveled" in st.columns:
+        dist = pl.col("shape_dist_traveled").cast(pl.Float64, strict=False)
+        prev_dist = pl.when(same).then(dist.shift(1))
+        extra += [dist.alias("__dist__"), prev_dist.alias("__prev_dist__"),
+                  _prev("__line__").alias("__prev_line__")]  # fmt: skip
+        flags["distance"] = dist <= prev_dist
+    if "timepoint" in st.columns:
+        exact = pl.col("timepoint") == "1"
+        flags["timepoint_arr"] = exact & ~has_arr
+        flags["timepoint_dep"] = exact & ~has_dep
+        flags["timepoint_unset"] = pl.col("timepoint").is_null() & (has_arr | has_dep)
+    flagged = (
+        st.lazy()
+        .select("trip_id", "__line__", col_or_null(st, "arrival_time"), *extra,
+                **{k: v.fill_null(False) for k, v in flags.items()})  # fmt: skip
+        .filter(pl.any_horizontal(*flags))
+        .sort("__line__")
+        .collect()
     )
-    prev = prev.with_columns(
-        pl.when(with_dep).then(col_or_null(st, "departure_time")).shift(1).forward_fill()
-        .alias("__pdtext__")
-    )  # fmt: skip
-    backwards = prev.filter(
-        pl.col("__has_arr__")
-        & (pl.col("__pd__trip_no__") == pl.col("__trip_no__"))
-        & (pl.col("__arr__") < pl.col("__pd__dep__"))
-    ).sort("__line__")
+
+    def rows(flag: str) -> pl.DataFrame:
+        return flagged.filter(pl.col(flag))
+
+    emit(out, ONLY_ARRIVAL_OR_DEPARTURE, rows("only_arr"), path=path, field="arrival_time",
+         value="trip_id")  # fmt: skip
+    emit(out, ONLY_ARRIVAL_OR_DEPARTURE, rows("only_dep"), path=path, field="departure_time",
+         value="trip_id")  # fmt: skip
+    backwards = rows("backwards")
+    if backwards.height:  # the previous departure's text and line, for these rows only
+        at = backwards["__pd_pos__"]
+        backwards = backwards.with_columns(
+            st["departure_time"].gather(at).alias("__pdtext__"),
+            st["__line__"].gather(at).alias("__pd__line__"),
+        )
     emit(out, ARRIVAL_BEFORE_PREVIOUS_DEPARTURE, backwards, path=path, field="arrival_time",
          value="trip_id", params={"arrival": "arrival_time", "departure": "__pdtext__",
                                   "prev_row": "__pd__line__"})  # fmt: skip
-
-    is_first = ~pl.col("__same__")
-    is_last = ~pl.col("__same__").shift(-1).fill_null(False)
-    edges = st.filter(is_first | is_last)
-    for column, flag in (("arrival_time", "__has_arr__"), ("departure_time", "__has_dep__")):
-        missing = edges.filter(~pl.col(flag)).sort("__line__")
-        emit(out, MISSING_TRIP_EDGE, missing, path=path, field=column, value="trip_id")
-
-    if "shape_dist_traveled" in st.columns:
-        dist = pl.col("shape_dist_traveled").cast(pl.Float64, strict=False)
-        with_prev = st.with_columns(dist.alias("__dist__")).with_columns(
-            _prev("__dist__").alias("__prev_dist__"), _prev("__line__").alias("__prev_line__")
-        )
-        bad = with_prev.filter(pl.col("__dist__") <= pl.col("__prev_dist__")).sort("__line__")
-        emit(out, DECREASING_OR_EQUAL_STOP_TIME_DISTANCE, bad, path=path,
+    emit(out, MISSING_TRIP_EDGE, rows("edge_arr"), path=path, field="arrival_time",
+         value="trip_id")  # fmt: skip
+    emit(out, MISSING_TRIP_EDGE, rows("edge_dep"), path=path, field="departure_time",
+         value="trip_id")  # fmt: skip
+    if "distance" in flags:
+        emit(out, DECREASING_OR_EQUAL_STOP_TIME_DISTANCE, rows("distance"), path=path,
              field="shape_dist_traveled", value="trip_id",
              params={"distance": "__dist__", "prev_distance": "__prev_dist__",
                      "prev_row": "__prev_line__"})  # fmt: skip
-
     if "timepoint" in st.columns:
-        exact = st.filter(pl.col("timepoint") == "1")
-        for column, flag in (("arrival_time", "__has_arr__"), ("departure_time", "__has_dep__")):
-            emit(out, TIMEPOINT_WITHOUT_TIMES, exact.filter(~pl.col(flag)).sort("__line__"),
-                 path=path, field=column, value="trip_id")  # fmt: skip
-        unset = st.filter(
-            pl.col("timepoint").is_null() & (pl.col("__has_arr__") | pl.col("__has_dep__"))
-        ).sort("__line__")
-        emit(out, MISSING_TIMEPOINT_VALUE, unset, path=path, field="timepoint", value="trip_id")
+        emit(out, TIMEPOINT_WITHOUT_TIMES, rows("timepoint_arr"), path=path,
+             field="arrival_time", value="trip_id")  # fmt: skip
+        emit(out, TIMEPOINT_WITHOUT_TIMES, rows("timepoint_dep"), path=path,
+             field="departure_time", value="trip_id")  # fmt: skip
+        emit(out, MISSING_TIMEPOINT_VALUE, rows("timepoint_unset"), path=path,
+             field="timepoint", value="trip_id")  # fmt: skip
 
     _fast_travel(out, ctx, st)
     return out
 
 
-def _stop_coordinates(ctx: CheckContext) -> pl.DataFrame | None:
-    """stop_id → lat, lon (a stop without coordinates takes its parent's), location_type."""
-    stops = ctx.frame("stops.txt")
-    if stops is None or "stop_id" not in stops.columns:
-        return None
-    coords = stops.select(
-        "stop_id",
-        col_or_null(stops, "stop_lat").cast(pl.Float64, strict=False).alias("__lat__"),
-        col_or_null(stops, "stop_lon").cast(pl.Float64, strict=False).alias("__lon__"),
-        col_or_null(stops, "parent_station").alias("__parent__"),
-        col_or_null(stops, "location_type").cast(pl.Int64, strict=False).fill_null(0)
-        .alias("__type__"),
-    ).unique("stop_id", keep="first")  # fmt: skip
-    parents = coords.select(
-        pl.col("stop_id").alias("__parent__"),
-        pl.col("__lat__").alias("__plat__"),
-        pl.col("__lon__").alias("__plon__"),
-    )
-    return coords.join(parents, on="__parent__", how="left").select(
-        "stop_id",
-        pl.coalesce("__lat__", "__plat__").alias("__lat__"),
-        pl.coalesce("__lon__", "__plon__").alias("__lon__"),
-        "__type__",
-    )
-
-
 def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
-    coords = _stop_coordinates(ctx)
+    coords, numbers = stop_coordinates(ctx), stop_numbers(ctx)
     trips, routes = ctx.frame("trips.txt"), ctx.frame("routes.txt")
-    if coords is None or trips is None or routes is None or "stop_id" not in st.columns:
+    if coords is None or numbers is None or trips is None or routes is None:
         return
     if not ctx.usable("stops.txt", "trips.txt", "routes.txt"):
         return
@@ -255,14 +221,22 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
         .join(speed_limit, on="route_id", how="inner")
         .select("trip_id", "__max_kph__")
     )
-    # One lazy query: polars keeps only the columns each step needs and runs the
-    # joins and the arithmetic without materialising every intermediate table.
+    if trip_limit.height == 0:
+        return
+    blocks = trip_blocks(ctx)
+    assert blocks is not None
+    # Per row: the stop's coordinates and the trip's limit, gathered by number
+    # (no join of the whole table on its string keys).
+    per_trip = blocks.join(trip_limit, on="trip_id", how="inner")
     pairs = (
-        st.lazy()
-        .select("trip_id", "stop_id", "__line__", "__arr__", "__dep__", "__has_arr__",
-                "__has_dep__", "__same__")
-        .join(coords.lazy().select("stop_id", "__lat__", "__lon__"), on="stop_id", how="left",
-              maintain_order="left")
+        st.select("trip_id", "__line__", "__arr__", "__dep__", "__has_arr__", "__has_dep__",
+                  "__same__")
+        .with_columns(
+            coords["__lat__"].gather(numbers).alias("__lat__"),
+            coords["__lon__"].gather(numbers).alias("__lon__"),
+            per_row(ctx, per_trip, "__max_kph__").alias("__max_kph__"),
+        )
+        .lazy()
         .with_columns(
             _prev("__lat__").alias("__plat__"),
             _prev("__lon__").alias("__plon__"),
@@ -270,8 +244,8 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
             _prev("__has_dep__").alias("__phas_dep__"),
             _prev("__line__").alias("__prev_line__"),
         )
-        .filter(pl.col("__phas_dep__") & pl.col("__has_arr__"))
-        .join(trip_limit.lazy(), on="trip_id", how="inner")
+        .filter(pl.col("__phas_dep__") & pl.col("__has_arr__")
+                & pl.col("__max_kph__").is_not_null())
     )  # fmt: skip
     elapsed = pl.col("__arr__") - pl.col("__pdep__")
     minute_resolution = ((pl.col("__arr__") % 60) == 0) & ((pl.col("__pdep__") % 60) == 0)
@@ -280,10 +254,23 @@ def _fast_travel(out: Findings, ctx: CheckContext, st: pl.DataFrame) -> None:
         .when(minute_resolution).then(elapsed + 60)
         .otherwise(elapsed)
     )  # fmt: skip
+    # The haversine distance is at most (pi R / 2) * sqrt(dphi^2 + dlambda^2) (as
+    # sin x <= x and asin y <= y pi / 2): rows that stay under the lowest limit of
+    # the feed by that cheap bound skip the trigonometry (a margin covers rounding).
+    bound_km = (
+        (EARTH_RADIUS_M * math.pi / 2 * math.pi / 180.0 / 1000.0 * (1 + 1e-6))
+        * ((pl.col("__lat__") - pl.col("__plat__")) ** 2
+           + (pl.col("__lon__") - pl.col("__plon__")) ** 2).sqrt()
+    )  # fmt: skip
+    lowest_limit = trip_limit["__max_kph__"].min()
+    if lowest_limit is None:  # no route_type is a number: no speed to compare with
+        return
     distance_km = haversine_m(pl.col("__plat__"), pl.col("__plon__"), pl.col("__lat__"),
                               pl.col("__lon__")) / 1000.0  # fmt: skip
     fast = (
-        pairs.with_columns((distance_km * 3600.0 / elapsed).alias("__kph__"))
+        pairs.with_columns(elapsed.alias("__elapsed__"))
+        .filter(bound_km * 3600.0 / pl.col("__elapsed__") > float(lowest_limit))
+        .with_columns((distance_km * 3600.0 / pl.col("__elapsed__")).alias("__kph__"))
         .filter(pl.col("__kph__") > pl.col("__max_kph__"))
         .with_columns(pl.col("__kph__").round(1))
         .sort("__line__")
@@ -299,12 +286,7 @@ def check_trip_usage(ctx: CheckContext) -> Findings:
     st = ctx.frame("stop_times.txt")
     trips = ctx.frame("trips.txt")
     if trips is not None and "trip_id" in trips.columns:
-        counts = (
-            st.group_by("trip_id").len("__n__")
-            if st is not None and "trip_id" in st.columns
-            else pl.DataFrame({"trip_id": [], "__n__": []},
-                              schema={"trip_id": pl.String, "__n__": pl.UInt32})
-        )  # fmt: skip
+        counts = _stop_times_per_trip(ctx, st)
         used = (
             trips.filter(pl.col("trip_id").is_not_null())
             .join(counts, on="trip_id", how="left")
@@ -316,11 +298,7 @@ def check_trip_usage(ctx: CheckContext) -> Findings:
              field="trip_id", value="trip_id")  # fmt: skip
     stops = ctx.frame("stops.txt")
     if stops is not None and "stop_id" in stops.columns:
-        used_ids = (
-            st["stop_id"].drop_nulls().unique()
-            if st is not None and "stop_id" in st.columns
-            else pl.Series("stop_id", [], pl.String)
-        )
+        used_ids = _used_stop_ids(ctx, st)
         location_type = (
             col_or_null(stops, "location_type").cast(pl.Int64, strict=False).fill_null(0)
         )
@@ -338,3 +316,30 @@ def check_trip_usage(ctx: CheckContext) -> Findings:
                 emit(out, LOCATION_WITH_UNEXPECTED_STOP_TIME, wrong, path="stop_times.txt",
                      field="stop_id", value="stop_id")  # fmt: skip
     return out
+
+
+def _stop_times_per_trip(ctx: CheckContext, st: pl.DataFrame | None) -> pl.DataFrame:
+    """trip_id → __n__, its rows in stop_times.txt (from the trip blocks when they
+    hold every row: no group_by over the whole table)."""
+    if all_stop_times_sorted(ctx):
+        blocks = trip_blocks(ctx)
+        assert blocks is not None
+        return blocks.select("trip_id", pl.col("__n__").cast(pl.UInt32))
+    if st is not None and "trip_id" in st.columns:
+        return st.group_by("trip_id").len("__n__")
+    return pl.DataFrame(
+        {"trip_id": [], "__n__": []}, schema={"trip_id": pl.String, "__n__": pl.UInt32}
+    )
+
+
+def _used_stop_ids(ctx: CheckContext, st: pl.DataFrame | None) -> pl.Series:
+    """The stop_ids of stops.txt used in stop_times.txt (from the stop numbers when
+    they cover every row: no hashing of the whole stop_id column again)."""
+    numbers, coords = stop_numbers(ctx), stop_coordinates(ctx)
+    if all_stop_times_sorted(ctx) and numbers is not None and coords is not None:
+        return coords.filter(pl.col("__stop__").is_in(numbers.drop_nulls().unique().implode()))[
+            "stop_id"
+        ]
+    if st is not None and "stop_id" in st.columns:
+        return st["stop_id"].drop_nulls().unique()
+    return pl.Series("stop_id", [], pl.String)
