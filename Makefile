@@ -14,8 +14,12 @@ setup: $(VENV)/.synced node_modules/.installed
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv>=0.5"
 
+# Bytecode is compiled once here, as pip does on install: with PYTHONDONTWRITEBYTECODE
+# set (as on this machine) every command would otherwise compile polars and the
+# rest from source again, about half a second per command.
 $(VENV)/.synced: pyproject.toml uv.lock | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	$(BIN)/python -m compileall -q kokai
 	touch $@
 
 # The site's front-end libraries (Leaflet; axe-core for the accessibility tests),
