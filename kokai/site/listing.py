@@ -90,13 +90,32 @@ def facet_index(by_value: dict[tuple[str, str], list[dict]]) -> dict[str, list[F
     return out
 
 
-def pages_of(items: list, per_page: int = PER_PAGE) -> list[list]:
-    if not items:
-        return [[]]
-    return [items[i : i + per_page] for i in range(0, len(items), per_page)]
+@dataclass
+class ListPage:
+    """One page of a list. Pages are counted from the oldest end, so that a new
+    dataset changes only the first page: `block` 0 is the first page (the newest,
+    PER_PAGE to 2 * PER_PAGE - 1 datasets), block b >= 1 holds the b-th PER_PAGE
+    datasets counted from the oldest and keeps its address as the list grows."""
+
+    block: int
+    items: list
+    older: int | None  # the block of the next older page
+    newer: int | None  # the block of the next newer page (0: the first page)
 
 
-def page_path(folder: str, number: int) -> str:
-    """folder 'datasets/' → page 1 at datasets/, page 2 at datasets/page/2/."""
-    return folder if number == 1 else f"{folder}page/{number}/"
+def pages_of(items: list, per_page: int = PER_PAGE) -> list[ListPage]:
+    """`items` (newest first) cut into pages, the first page first."""
+    blocks = max(1, len(items) // per_page)  # the first page and blocks - 1 older ones
+    first = len(items) - per_page * (blocks - 1)
+    pages = [ListPage(0, items[:first], blocks - 1 if blocks > 1 else None, None)]
+    for block in range(blocks - 1, 0, -1):
+        end = len(items) - per_page * (block - 1)
+        pages.append(ListPage(
+            block, items[end - per_page : end], block - 1 or None, block + 1 if block + 1 < blocks else 0
+        ))  # fmt: skip
+    return pages
 
+
+def page_path(folder: str, block: int) -> str:
+    """folder 'datasets/' → the first page at datasets/, block 2 at datasets/page/2/."""
+    return folder if block == 0 else f"{folder}page/{block}/"

@@ -240,13 +240,15 @@ def _paged_list(
     facet_key: str,
     crumb: tuple[str, str] | None = None,
 ) -> Iterator[Unit]:
-    chunks = listing.pages_of(summaries)
     total = len(summaries)
-    for number, chunk in enumerate(chunks, start=1):
-        path = listing.page_path(folder, number)
+    for page in listing.pages_of(summaries):
+        path = listing.page_path(folder, page.block)
+        # what the page shows: the first page the count, facets and the next older page;
+        # an older page only its own datasets and neighbours, so a new dataset leaves it as it is
+        shown = [str(total), str(page.older), facet_key] if page.block == 0 else [str(page.newer)]
         key = hashlib.sha1(  # plain text, not key_of: there are thousands of list pages
-            "|".join([*(ctx.list_item_keys[s["name"]] for s in chunk), str(number),
-                      str(len(chunks)), str(total), facet_key if number == 1 else ""]).encode()
+            "|".join([*(ctx.list_item_keys[s["name"]] for s in page.items), str(page.block),
+                      *shown]).encode()
         ).hexdigest()  # fmt: skip
         crumbs = [("データセット", "datasets/")]
         if crumb:
@@ -254,18 +256,22 @@ def _paged_list(
         if folder != "datasets/":
             crumbs.append((title.split("：", 1)[-1], folder))
 
-        def produce(chunk=chunk, number=number, path=path, crumbs=crumbs) -> Files:
-            items = [ctx.list_item(s["name"]) for s in chunk]
+        def produce(page=page, path=path, crumbs=crumbs) -> Files:
+            items = [ctx.list_item(s["name"]) for s in page.items]
+            # an older page is named by when its datasets were published (its number
+            # counts from the oldest end, which would puzzle a reader)
+            dates = dict.fromkeys(ja_date(s["created"]) for s in (page.items[-1], page.items[0]))
+            period = "〜".join(dates) if page.block else ""
             return {
                 path + "index.html": ctx.renderer.page(
                     "dataset_list.html",
                     title=title,
                     items=items,
                     total=total,
-                    number=number,
-                    pages=len(chunks),
+                    page=page,
+                    period=period,
                     folder=folder,
-                    facets=facets if number == 1 else None,
+                    facets=facets if page.block == 0 else None,
                     is_main_list=folder == "datasets/",
                     breadcrumbs=crumbs,
                     page_path=listing.page_path,

@@ -398,10 +398,11 @@ def test_one_build_at_a_time(tmp_path, demo_city):
     assert reports and reports[0].full and (out / "index.html").is_file()
 
 
-def test_lists_put_the_newest_published_first_and_an_update_rewrites_only_its_pages(tmp_path):
-    """Lists follow publication order, which no update changes: a new title leaves
-    every other list page as it was (in title order it moved the dataset across
-    pages). A new dataset changes every page of its lists, which show the count."""
+def test_lists_put_the_newest_published_first_and_a_change_rewrites_only_its_pages(tmp_path):
+    """Lists follow publication order, which no update changes, and their pages are
+    counted from the oldest end: a new title rewrites only the pages the dataset is
+    on (in title order it moved the dataset across pages), and a new dataset only
+    the first page of its lists."""
     from kokai.catalog.client import LocalCatalog
     from kokai.site.build import SiteBuilder
     from tests.publish.conftest import DEMO_TODAY, empty_city
@@ -409,9 +410,9 @@ def test_lists_put_the_newest_published_first_and_an_update_rewrites_only_its_pa
     config = empty_city(tmp_path / "city", f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
     catalog = LocalCatalog(config).as_site()
     catalog.action.organization_create(name="bousai", title="防災課")
-    for number in range(120):  # three pages of 50
+    for number in range(160):  # the first page (the newest 60) and two older pages of 50
         catalog.action.package_create(
-            name=f"dataset-{number:03d}", title=f"データ{119 - number:03d}", owner_org="bousai",
+            name=f"dataset-{number:03d}", title=f"データ{159 - number:03d}", owner_org="bousai",
             tags=[{"name": "防災" if number % 2 else "統計"}],
         )  # fmt: skip
     out = tmp_path / "_site"
@@ -419,20 +420,28 @@ def test_lists_put_the_newest_published_first_and_an_update_rewrites_only_its_pa
     def build():
         return SiteBuilder(config, out, today=DEMO_TODAY).build()
 
+    def lists_written(report) -> list[str]:
+        return sorted(p for p in report.written if p.startswith("datasets/"))
+
     build()
     first_page = (out / "datasets/index.html").read_text("utf-8")
-    assert first_page.index("dataset/dataset-119/") < first_page.index("dataset/dataset-118/")
-    assert "dataset/dataset-069/" not in first_page  # page 1: the 50 newest, 119 to 70
+    assert first_page.index("dataset/dataset-159/") < first_page.index("dataset/dataset-158/")
+    assert "dataset/dataset-100/" in first_page and "dataset/dataset-099/" not in first_page
+    older = (out / "datasets/page/2/index.html").read_text("utf-8")
+    assert "dataset/dataset-099/" in older and "dataset/dataset-050/" in older
+    assert 'page/1/" rel="next">古いもの' in older and 'datasets/" rel="prev">新しいもの' in older
+    assert "古いほうから2ページ目" in older
+    assert "dataset/dataset-049/" in (out / "datasets/page/1/index.html").read_text("utf-8")
 
-    catalog.action.package_patch(id="dataset-060", title="あたらしい題名")  # on page 2 of 3
-    retitled = build()
-    lists = sorted(p for p in retitled.written if p.startswith("datasets/"))
-    assert lists == ["datasets/organization/bousai/page/2/index.html", "datasets/page/2/index.html",
-                     "datasets/tag/統計/index.html"]  # fmt: skip
+    catalog.action.package_patch(id="dataset-060", title="あたらしい題名")  # on the page of 99 to 50
+    assert lists_written(build()) == [
+        "datasets/organization/bousai/page/2/index.html", "datasets/page/2/index.html",
+        "datasets/tag/統計/index.html",
+    ]  # fmt: skip
 
     catalog.action.package_create(name="dataset-new", title="新しいデータ", owner_org="bousai")
-    added = build()
-    for number in (1, 2, 3):
-        page = "datasets/index.html" if number == 1 else f"datasets/page/{number}/index.html"
-        assert page in added.written
+    assert lists_written(build()) == [  # and the organisations' counts
+        "datasets/index.html", "datasets/organization/bousai/index.html",
+        "datasets/organization/index.html",
+    ]  # fmt: skip
     assert "dataset/dataset-new/" in (out / "datasets/index.html").read_text("utf-8")
