@@ -351,6 +351,36 @@ def test_page_takes_query_and_facets_from_the_address(index_dir):
     assert out["replaced"][1] == "/opendata/datasets/?q=%E9%81%BF%E9%9B%A3&res_format=GTFS"
     assert out["more"]["status"].startswith("見つかりませんでした（絞り込み 形式：GTFS）")
 
+# Typing a word (an input event, as when the IME commits it) fetches its shards.
+PREFETCH_SCRIPT = PAGE_DOM + r"""
+const realFetch = win.fetch;
+const fetched = [];
+win.fetch = (url) => { fetched.push(url.replace('/opendata/search/', '')); return realFetch(url); };
+win.setTimeout = setTimeout;
+win.clearTimeout = clearTimeout;
+(async () => {
+  const page = enhance(document, win);
+  await page.ready;
+  for (const partial of ['避', '避難']) {  // two keystrokes: only the pause after the last counts
+    input.value = partial;
+    input.listeners.input.forEach((listener) => listener({}));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const beforeSubmit = fetched.slice();
+  await page.submit({preventDefault() {}});
+  console.log(JSON.stringify({beforeSubmit, afterSubmit: fetched.slice(beforeSubmit.length),
+                              status: byId['search-status'].textContent}));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def test_the_shards_of_a_typed_word_are_fetched_before_search_is_pressed(index_dir):
+    out = run_node(PREFETCH_SCRIPT, str(index_dir), "")
+    shards = [u for u in out["beforeSubmit"] if u.startswith("s/")]
+    assert len(shards) == 1  # 避難's shard, once: not 避's, whose pause was cut short
+    assert not [u for u in out["afterSubmit"] if u.startswith("s/")]  # 検索 needs no shard more
+    assert out["status"] == "34件見つかりました"
+
 
 def test_first_results_show_before_the_later_ones_are_loaded(index_dir):
     out = run_node(PROGRESSIVE_SCRIPT, str(index_dir), "")

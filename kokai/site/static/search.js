@@ -24,6 +24,7 @@
   var W_TITLE = 32;       // a token weight >= this means the token is in the title
   var PHRASE_BONUS = 64;  // every query word is in the title
   var PAGE = 20;
+  var PREFETCH_MS = 150;  // a pause in typing after which the words' shards are fetched
   var B64 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
 
   /** Search tokens of a text, in order, with repeats (same as tokenize() in Python). */
@@ -125,6 +126,11 @@
       return cache.get(path);
     }
 
+    /** The shard file a token's postings are in. */
+    function shard(token, meta) {
+      return load('s/' + (crc32(token) & (meta.shards - 1)) + '.json');
+    }
+
     var modifiedDays = null;
     function days() {
       if (!modifiedDays) {
@@ -145,10 +151,7 @@
       if (!all.length) return Promise.resolve(emptyResult(words));
       var modified = days();  // in parallel with meta.json
       return load('meta.json').then(function (meta) {
-        var mask = meta.shards - 1;
-        var shardFiles = all.map(function (token) {
-          return load('s/' + (crc32(token) & mask) + '.json');
-        });
+        var shardFiles = all.map(function (token) { return shard(token, meta); });
         return Promise.all([Promise.all(shardFiles), modified]).then(function (loaded) {
           var lists = all.map(function (token, i) {
             var shard = loaded[0][i];
@@ -211,7 +214,16 @@
       return Promise.all([load('meta.json'), days()]).catch(function () { return null; });
     }
 
-    return {search: search, warm: warm, fetched: fetched};
+    /** Loads the shards of the words typed so far, so that 検索 finds them here. */
+    function prefetch(text) {
+      var tokens = unique(tokenize(text || ''));
+      if (!tokens.length) return Promise.resolve(null);
+      return load('meta.json').then(function (meta) {
+        return Promise.all(tokens.map(function (token) { return shard(token, meta); }));
+      }).catch(function () { return null; });
+    }
+
+    return {search: search, warm: warm, prefetch: prefetch, fetched: fetched};
   }
 
   function emptyResult(words) {
@@ -380,6 +392,12 @@
 
     form.addEventListener('submit', submit);
     input.addEventListener('focus', function () { searcher.warm(); });
+    // While a word is typed (or committed by the IME), its shards are fetched.
+    var typing = null;
+    input.addEventListener('input', function () {
+      if (typing) win.clearTimeout(typing);
+      typing = win.setTimeout(function () { searcher.prefetch(input.value); }, PREFETCH_MS);
+    });
     var loadingMore = false;
     more.addEventListener('click', function () {
       if (loadingMore) return;
