@@ -8,12 +8,10 @@ validator) on the two large corpus feeds, in the same run:
 
 Prints the figures and the ratios (kokai / gtfs-guru, 4x / 1x); never part of `make test`.
 Usage: .venv/bin/python bench/gtfs_validate.py [--runs 3] [--feeds vilnius.zip,...]
-                                               [--bytecode-cache]
 
-With PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every command compiles
-polars' Python source again (about half a second); --bytecode-cache runs both
-commands with a bytecode cache in a temporary folder (warmed first), as an
-installed kokai would run.
+The commands run with the bytecode `make setup` compiles (as an installed kokai
+runs); without it, and with PYTHONDONTWRITEBYTECODE set, every command would
+compile polars' Python source again (about half a second).
 """
 
 from __future__ import annotations
@@ -94,11 +92,11 @@ print(json.dumps([time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to
 """
 
 
-def _command(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+def _command(argv: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak RSS (MB) of one command run as a child process."""
     out = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, json.dumps(argv)], capture_output=True, text=True,
-        check=True, cwd=REPO, env=env,
+        check=True, cwd=REPO,
     )  # fmt: skip
     elapsed, max_rss_kb, exit_code = json.loads(out.stdout)
     if exit_code not in (0, 1):
@@ -157,19 +155,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--feeds", default=",".join(FEEDS))
     parser.add_argument("--copies", type=int, default=4)
-    parser.add_argument("--bytecode-cache", action="store_true",
-                        help="run the commands with a (warmed) bytecode cache")  # fmt: skip
     args = parser.parse_args()
-    env = None
-    if args.bytecode_cache:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="kokai-bench-pycache-")
-
-    bytecode = "cached" if env else (
-        "not cached" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "default"
-    )  # fmt: skip
-    print(f"gtfs-guru {gtfs_guru.__version__}; {os.cpu_count()} CPUs; runs={args.runs}, median;"
-          f" command bytecode {bytecode}")  # fmt: skip
+    print(f"gtfs-guru {gtfs_guru.__version__}; {os.cpu_count()} CPUs; runs={args.runs}, median")
     print(f"{'feed':<28}{'mode':<14}{'kokai':>10}{'gtfs-guru':>12}{'ratio':>9}"
           f"{'kokai MB':>10}{'guru MB':>9}")  # fmt: skip
     for name in args.feeds.split(","):
@@ -182,10 +169,8 @@ def main() -> int:
         g, g_cpu = _median_time(_guru, path, args.runs)
         print(f"{name:<28}{'in-process':<14}{k:>9.2f}s{g:>11.2f}s{_ratio(k, g):>9}")
         print(f"{'':<28}{'  cpu time':<14}{k_cpu:>9.2f}s{g_cpu:>11.2f}s{_ratio(k_cpu, g_cpu):>9}")
-        if env:  # fill the cache
-            _command(_kokai_command(path), env), _command(_guru_command(path), env)
-        kc = [_command(_kokai_command(path), env) for _ in range(args.runs)]
-        gc = [_command(_guru_command(path), env) for _ in range(args.runs)]
+        kc = [_command(_kokai_command(path)) for _ in range(args.runs)]
+        gc = [_command(_guru_command(path)) for _ in range(args.runs)]
         kt, km = statistics.median(t for t, _ in kc), max(m for _, m in kc)
         gt, gm = statistics.median(t for t, _ in gc), max(m for _, m in gc)
         print(f"{'':<28}{'command':<14}{kt:>9.2f}s{gt:>11.2f}s{_ratio(kt, gt):>9}"
