@@ -64,6 +64,26 @@ def empty_city(root: Path, database_url: str) -> Config:
     return load_config(root / "kokai.toml")
 
 
+def assert_imported_like(ours: dict, theirs: dict, optional_resource_field: str | None = None) -> None:
+    """A dataset `kokai import` made (ours) carries what its source (theirs) had:
+    title, notes, licence, organisation, tags, the extras kokai maps, and the
+    resources' name, hash and size in order (and `optional_resource_field` where
+    a resource has it)."""
+    name = theirs["name"]
+    for key in ("title", "notes", "license_id"):
+        assert ours[key] == theirs[key], (name, key)
+    assert ours["organization"]["name"] == theirs["organization"]["name"]
+    assert ours["organization"]["title"] == theirs["organization"]["title"]
+    assert {t["name"] for t in theirs["tags"]} <= {t["name"] for t in ours["tags"]}
+    extras = lambda p: {e["key"]: e["value"] for e in p["extras"]}  # noqa: E731
+    for key in ("update_frequency", "frequency", "spatial", "lg_code"):
+        assert extras(ours).get(key) == extras(theirs).get(key), (name, key)
+    fields = lambda p: [  # noqa: E731
+        (r["name"], r["hash"], r["size"], r.get(optional_resource_field)) for r in p["resources"]
+    ]
+    assert fields(ours) == fields(theirs), name
+
+
 @pytest.fixture
 def city(tmp_path, monkeypatch, sqlite_template):
     for name in ("KOKAI_DATABASE_URL", "KOKAI_STORAGE_URL"):

@@ -27,7 +27,7 @@ from kokai.publish.ckan_import import (
 )
 from kokai.publish.remote_ckan import PushOptions, push
 from tests.conftest import fresh_sqlite_url
-from tests.publish.conftest import DEMO_TODAY, empty_city
+from tests.publish.conftest import DEMO_TODAY, assert_imported_like, empty_city
 
 # A package as CKAN 2.12 shows it (shape observed, shared/reference/ckan-api.md §5).
 CKAN_PACKAGE = {
@@ -117,18 +117,9 @@ def test_import_into_an_empty_kokai_gives_the_same_catalog(remote, empty_kokai, 
     imported = LocalCatalog(empty_kokai).as_site()
     assert sorted(imported.action.package_list()) == sorted(source.action.package_list())
     for name in source.action.package_list():
-        ours, theirs = imported.action.package_show(id=name), source.action.package_show(id=name)
-        for key in ("title", "notes", "license_id"):
-            assert ours[key] == theirs[key], (name, key)
-        assert ours["organization"]["name"] == theirs["organization"]["name"]
-        assert ours["organization"]["title"] == theirs["organization"]["title"]
-        assert {t["name"] for t in theirs["tags"]} <= {t["name"] for t in ours["tags"]}
-        extras = lambda p: {e["key"]: e["value"] for e in p["extras"]}  # noqa: E731
-        for key in ("update_frequency", "frequency", "spatial", "lg_code"):
-            assert extras(ours).get(key) == extras(theirs).get(key), (name, key)
-        assert [(r["name"], r["hash"], r["size"]) for r in ours["resources"]] == [
-            (r["name"], r["hash"], r["size"]) for r in theirs["resources"]
-        ]
+        assert_imported_like(
+            imported.action.package_show(id=name), source.action.package_show(id=name)
+        )
     folder = Path(empty_kokai.datasets_dir) / "evacuation-sites"
     descriptor = yaml.safe_load((folder / "datapackage.yaml").read_text("utf-8"))
     assert descriptor["resources"][0]["schema"] == "evacuation-sites"

@@ -21,7 +21,7 @@ from kokai.cli import main
 from kokai.publish import remote_ckan
 from kokai.publish.remote_ckan import BODIK_STANDARD_TAG, MARK, PushOptions, push
 from tests.conftest import fresh_sqlite_url
-from tests.publish.conftest import DEMO_TODAY, empty_city, make_city
+from tests.publish.conftest import DEMO_TODAY, assert_imported_like, empty_city, make_city
 
 DEMO = ["community-bus", "evacuation-sites", "population", "public-facilities", "shelters"]
 
@@ -154,18 +154,10 @@ def test_import_from_ckan_into_an_empty_kokai(demo, clean_ckan, cli, tmp_path, s
         imported, source = LocalCatalog(config).as_site(), demo.catalog()
         assert sorted(imported.action.package_list()) == DEMO
         for name in DEMO:
-            ours, theirs = imported.action.package_show(id=name), source.action.package_show(id=name)
-            for key in ("title", "notes", "license_id"):
-                assert ours[key] == theirs[key], (name, key)
-            assert ours["organization"]["name"] == theirs["organization"]["name"]
-            assert ours["organization"]["title"] == theirs["organization"]["title"]
-            assert {t["name"] for t in theirs["tags"]} <= {t["name"] for t in ours["tags"]}
-            extras = lambda p: {e["key"]: e["value"] for e in p["extras"]}  # noqa: E731
-            for key in ("update_frequency", "frequency", "spatial", "lg_code"):
-                assert extras(ours).get(key) == extras(theirs).get(key), (name, key)
-            assert [(r["name"], r["hash"], r["size"], r.get("kokai_schema")) for r in ours["resources"]] == [
-                (r["name"], r["hash"], r["size"], r.get("kokai_schema")) for r in theirs["resources"]
-            ]
+            assert_imported_like(
+                imported.action.package_show(id=name), source.action.package_show(id=name),
+                optional_resource_field="kokai_schema",
+            )
         code, out, _ = cli(config.source, "import", "--ckan-url", clean_ckan.url)
         assert code == 0 and "変更なし 5" in out and "ファイルのダウンロード 0 件" in out
     finally:
