@@ -162,3 +162,34 @@ def test_an_empty_line_in_a_later_piece_is_read_whole(tmp_path, monkeypatch):
     whole, parts, how = both_ways(path, monkeypatch)
     assert how == "whole" and parts == whole
     assert ("blank-row", 152) in {(code, row) for code, _, _, row, _, _ in parts}
+
+
+def test_a_short_row_in_a_later_piece_is_not_streamed(tmp_path, monkeypatch):
+    body = rows(300)
+    body[229] = body[229][:5]  # two cells missing: polars would fill them with ""
+    path = write(tmp_path, body)
+    whole, parts, how = both_ways(path, monkeypatch)
+    assert how != "stream" and parts == whole
+    assert any(code == "missing-cell" and row == 231 for code, _, _, row, _, _ in parts)
+
+
+def test_crlf_line_ends_are_streamed(tmp_path, monkeypatch):
+    path = tmp_path / "施設一覧.csv"
+    body = rows(300, **{"250:ID": "F00003"})
+    path.write_bytes((HEADER + "".join(",".join(r) + "\n" for r in body)).replace("\n", "\r\n").encode())
+    whole, parts, how = both_ways(path, monkeypatch, schema="public-facilities")
+    assert how == "stream" and parts == whole
+
+
+def test_a_lone_carriage_return_in_a_cell(tmp_path, monkeypatch):
+    path = write(tmp_path, rows(300, **{"210:補足": "休館\r日あり"}))
+    whole, parts, how = both_ways(path, monkeypatch)
+    assert how == "stream" and parts == whole
+
+
+def test_a_last_line_without_a_line_end(tmp_path, monkeypatch):
+    path = tmp_path / "施設一覧.csv"
+    path.write_text(HEADER + "\n".join(",".join(r) for r in rows(300)), encoding="utf-8")
+    whole, parts, how = both_ways(path, monkeypatch)
+    assert how == "stream" and parts == whole
+    assert read_table(path).data.height == 300

@@ -23,10 +23,11 @@ HEAD_RECORDS = 64
 Part = pl.Series | tuple[str | None, int]  # the cells, or (the one value, how many rows)
 
 
-def parse_records(data: bytes, sep: str) -> pl.DataFrame:
-    """Every record of `data` as all-text columns (polars' names)."""
+def parse_records(data: bytes, sep: str, n_rows: int | None = None) -> pl.DataFrame:
+    """The records of `data` (the first `n_rows`, else every one) as all-text
+    columns (polars' names)."""
     return pl.read_csv(
-        data, has_header=False, infer_schema=False, separator=sep,
+        data, has_header=False, infer_schema=False, separator=sep, n_rows=n_rows,
         empty_string_is_null=False, truncate_ragged_lines=False, raise_if_empty=False,
     )  # fmt: skip
 
