@@ -39,6 +39,8 @@ class PieceFrames:
         self.names = [key(i) for i in range(width)]
         self.head: pl.DataFrame | None = None
         self.parts: list[dict[str, Part]] = []
+        self.values: dict[str, str | None] = {}  # a column's one value in the pieces so far
+        self.varied: set[str] = set()  # columns with more than one value in the pieces
 
     def add(self, piece: pl.DataFrame) -> bool:
         """Keep one parsed piece; False when it does not have the header's width."""
@@ -48,14 +50,21 @@ class PieceFrames:
         if self.head is None:
             self.head = piece
             return True
+        # only columns of one value in every piece so far can still become literals
+        candidates = [(i, c) for i, c in enumerate(self.names) if c not in self.varied]
         stats = piece.select(
-            [pl.col(c).first().alias(f"v{i}") for i, c in enumerate(self.names)]
-            + [pl.col(c).eq_missing(pl.col(c).first()).all().alias(f"s{i}") for i, c in enumerate(self.names)]
-        ).row(0, named=True)
-        self.parts.append({
-            c: (stats[f"v{i}"], piece.height) if stats[f"s{i}"] else piece.get_column(c)
-            for i, c in enumerate(self.names)
-        })  # fmt: skip
+            [pl.col(c).first().alias(f"v{i}") for i, c in candidates]
+            + [pl.col(c).eq_missing(pl.col(c).first()).all().alias(f"s{i}") for i, c in candidates]
+        ).row(0, named=True) if candidates else {}  # fmt: skip
+        part: dict[str, Part] = {}
+        for i, c in enumerate(self.names):
+            value = stats.get(f"v{i}")
+            if stats.get(f"s{i}") and self.values.setdefault(c, value) == value:
+                part[c] = (value, piece.height)
+            else:
+                part[c] = piece.get_column(c)
+                self.varied.add(c)
+        self.parts.append(part)
         return True
 
     @property
