@@ -472,4 +472,3 @@ def load_feed(path: str | Path) -> tuple[Feed | None, Findings]:
             return None, findings
     findings.extend(csv_findings)
     return feed, findings
-

@@ -9,19 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from kokai.gtfs.columns import col_or_null, time_seconds
-from kokai.gtfs.rules_common import CheckContext, in_group_order
-
-
-def _cached(ctx: CheckContext, key: str, make):
-    if key not in ctx.cache:
-        ctx.cache[key] = make()
-    return ctx.cache[key]
-
-
-def file_in_group_order(ctx: CheckContext, name: str, group: str, sequence: str) -> bool:
-    """`in_group_order` of a whole file, the sequence read as an integer (cached:
-    the primary key check and the stop_times order ask the same question)."""
-    return ctx.file_in_group_order(name, group, sequence)
+from kokai.gtfs.rules_common import CheckContext, in_group_order, same_as_before
 
 
 def sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
@@ -30,7 +18,7 @@ def sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
     as the row before) and __block__ (the trip's number in this order, from 0).
     Shifting plain columns and masking with __same__ is much faster than
     `.over("trip_id")` on a large table. None without trip_id or stop_sequence."""
-    return _cached(ctx, "stop_times_sorted", lambda: _sorted_stop_times(ctx))
+    return ctx.cached("stop_times_sorted", lambda: _sorted_stop_times(ctx))
 
 
 def _sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
@@ -49,7 +37,7 @@ def _sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
     )
     complete = pl.col("trip_id").is_not_null() & pl.col("__seq__").is_not_null()
     if result.select(complete.all()).item():
-        in_order = file_in_group_order(ctx, "stop_times.txt", "trip_id", "stop_sequence")
+        in_order = ctx.file_in_group_order("stop_times.txt", "trip_id", "stop_sequence")
     else:  # filtering copies every column: only when some rows lack a key
         result = result.filter(complete)
         in_order = in_group_order(result, "trip_id", pl.col("__seq__"))
@@ -60,8 +48,7 @@ def _sorted_stop_times(ctx: CheckContext) -> pl.DataFrame | None:
         result = result.sort(
             [pl.col("__line__").min().over("trip_id"), pl.col("__seq__"), pl.col("__line__")]
         )
-    same = (pl.col("trip_id") == pl.col("trip_id").shift(1)).fill_null(False)
-    return result.with_columns(same.alias("__same__")).with_columns(
+    return result.with_columns(same_as_before("trip_id").alias("__same__")).with_columns(
         ((~pl.col("__same__")).cum_sum() - 1).alias("__block__")
     )
 
@@ -85,7 +72,7 @@ def trip_blocks(ctx: CheckContext) -> pl.DataFrame | None:
             .collect()
         )  # fmt: skip
 
-    return _cached(ctx, "trip_blocks", make)
+    return ctx.cached("trip_blocks", make)
 
 
 def all_stop_times_sorted(ctx: CheckContext) -> bool:
@@ -110,7 +97,7 @@ def per_row(ctx: CheckContext, per_block: pl.DataFrame, column: str) -> pl.Serie
 def stop_coordinates(ctx: CheckContext) -> pl.DataFrame | None:
     """One row per stop_id (the first): __stop__ (its number), stop_id, __lat__,
     __lon__ (a stop without coordinates takes its parent's), __type__ (location_type)."""
-    return _cached(ctx, "stop_coordinates", lambda: _stop_coordinates(ctx))
+    return ctx.cached("stop_coordinates", lambda: _stop_coordinates(ctx))
 
 
 def _stop_coordinates(ctx: CheckContext) -> pl.DataFrame | None:
@@ -161,13 +148,13 @@ def stop_numbers(ctx: CheckContext) -> pl.Series | None:
             .alias("__stop__")
         )  # fmt: skip
 
-    return _cached(ctx, "stop_numbers", make)
+    return ctx.cached("stop_numbers", make)
 
 
 def sorted_shapes(ctx: CheckContext) -> pl.DataFrame | None:
     """shapes.txt rows with an id, a sequence and coordinates, sorted by shape and
     sequence, with __seq__, __lat__, __lon__ and __dist__ (shape_dist_traveled)."""
-    return _cached(ctx, "shapes_sorted", lambda: _sorted_shapes(ctx))
+    return ctx.cached("shapes_sorted", lambda: _sorted_shapes(ctx))
 
 
 def _sorted_shapes(ctx: CheckContext) -> pl.DataFrame | None:
@@ -189,8 +176,8 @@ def _sorted_shapes(ctx: CheckContext) -> pl.DataFrame | None:
         & pl.col("__lat__").is_not_null()
         & pl.col("__lon__").is_not_null()
     )
-    if prepared.select(complete.all()).item() and file_in_group_order(
-        ctx, "shapes.txt", "shape_id", "shape_pt_sequence"
+    if prepared.select(complete.all()).item() and ctx.file_in_group_order(
+        "shapes.txt", "shape_id", "shape_pt_sequence"
     ):
         return _blocks_sorted(prepared, "shape_id")
     return prepared.filter(complete).sort(["shape_id", "__seq__", "__line__"])
@@ -203,7 +190,7 @@ def _blocks_sorted(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     starts = (
         frame.lazy()
         .select(key, pl.int_range(pl.len()).alias("__start__"))
-        .filter((pl.col(key) != pl.col(key).shift(1)).fill_null(True))
+        .filter(~same_as_before(key))
         .with_columns(pl.col("__start__").shift(-1, fill_value=frame.height).alias("__end__"))
         .sort(key)
         .select(pl.int_ranges("__start__", "__end__").explode().alias("__row__"))

@@ -44,19 +44,24 @@ class CheckContext:
     def usable(self, *names: str) -> bool:
         return not any(name in self.broken for name in names)
 
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()`, made once per feed: the tables and answers several checks share."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
     def frame(self, name: str) -> pl.DataFrame | None:
         """The file with its `__line__` column (cached), or None when absent."""
-        key = f"lines:{name}"
-        if key not in self.cache:
-            self.cache[key] = self.feed.with_lines(name) if name in self.feed.files else None
-        return self.cache[key]
+        return self.cached(
+            f"lines:{name}", lambda: self.feed.with_lines(name) if name in self.feed.files else None
+        )
 
     def distinct(self, name: str, column: str) -> pl.Series:
         """The distinct non-null values of a file's column (cached: the format and
         the foreign key checks both look them up, once per distinct value)."""
-        key = f"distinct:{name}:{column}"
-        if key not in self.cache:
-            values = self.feed.files[name][column]
+
+        def make() -> pl.Series:
+            frame = self.feed.files[name]
             sequence = _BLOCK_SEQUENCES.get((name, column))
             if (
                 sequence
@@ -65,24 +70,31 @@ class CheckContext:
             ):
                 # One block per value, none null (the primary key check asks the same
                 # question): the block starts are the distinct values, no hashing.
-                self.cache[key] = values.filter((values != values.shift(1)).fill_null(True))
-            else:
-                self.cache[key] = values.drop_nulls().unique()
-        return self.cache[key]
+                return frame.select(pl.col(column).filter(~same_as_before(column))).to_series()
+            return frame[column].drop_nulls().unique()
+
+        return self.cached(f"distinct:{name}:{column}", make)
 
     def file_in_group_order(self, name: str, group: str, sequence: str) -> bool:
         """`in_group_order` of a whole file, the sequence read as an integer (cached:
         several checks ask the same question)."""
-        key = f"in_group_order:{name}:{group}:{sequence}"
-        if key not in self.cache:
-            self.cache[key] = in_group_order(
+        return self.cached(
+            f"in_group_order:{name}:{group}:{sequence}",
+            lambda: in_group_order(
                 self.feed.files[name], group, pl.col(sequence).cast(pl.Int64, strict=False)
-            )
-        return self.cache[key]
+            ),
+        )
 
     def has(self, name: str, *columns: str) -> bool:
         frame = self.feed.files.get(name)
         return frame is not None and all(c in frame.columns for c in columns)
+
+
+def same_as_before(column: str) -> pl.Expr:
+    """True where the row's `column` equals the row before's (False on the first row
+    and next to a null): in a file written in blocks of one value, every row of a
+    block but its first."""
+    return (pl.col(column) == pl.col(column).shift(1)).fill_null(False)
 
 
 def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
@@ -90,7 +102,7 @@ def in_group_order(frame: pl.DataFrame, group: str, sequence: pl.Expr) -> bool:
     increasing `sequence` (as most feeds write stop_times and shapes). Then no
     (group, sequence) pair repeats, and no sort is needed. A value that starts two
     blocks is found among the block starts only (hashing far fewer strings)."""
-    same = (pl.col(group) == pl.col(group).shift(1)).fill_null(False)
+    same = same_as_before(group)
     flags = frame.select(
         pl.col(group).filter(~same).is_duplicated().any().alias("repeated"),
         ((sequence > sequence.shift(1)) | ~same).all().alias("increasing"),

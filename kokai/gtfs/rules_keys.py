@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from kokai.gtfs.rule_tables import file_in_group_order
 from kokai.gtfs.rules_common import CheckContext, emit
 from kokai.gtfs.schema import SCHEMA
 from kokai.gtfs.translations import translation_form
@@ -43,8 +42,8 @@ def check_primary_keys(ctx: CheckContext) -> Findings:
         keys = [k for k in spec.primary_key if k in frame.columns]
         if not keys:
             continue
-        if keys[-1] in _SEQUENCES and len(keys) == 2 and file_in_group_order(
-            ctx, name, keys[0], keys[1]
+        if keys[-1] in _SEQUENCES and len(keys) == 2 and ctx.file_in_group_order(
+            name, keys[0], keys[1]
         ):
             continue  # blocks in increasing sequence: no pair repeats (no hashing of pairs)
         if not frame.select(keys).is_duplicated().any():  # the usual case, checked cheaply

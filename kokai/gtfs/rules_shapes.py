@@ -16,7 +16,7 @@ from kokai.gtfs.rule_tables import (
     stop_numbers,
     trip_blocks,
 )
-from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, emit, haversine_m
+from kokai.gtfs.rules_common import EARTH_RADIUS_M, CheckContext, emit, haversine_m, same_as_before
 from kokai.validators.report import Findings, Rule
 
 _MDV = "mobilitydata"
@@ -81,7 +81,7 @@ def check_shapes(ctx: CheckContext) -> Findings:
     path = "shapes.txt"
     # Rows of one shape are contiguous: the previous point is the row before when
     # it has the same shape_id (no window over the shape_id strings).
-    same_shape = (pl.col("shape_id") == pl.col("shape_id").shift(1)).fill_null(False)
+    same_shape = same_as_before("shape_id")
     if "shape_dist_traveled" in shapes.columns:
         columns = ("__dist__", "__lat__", "__lon__", "__line__")
         prev = (
@@ -163,7 +163,7 @@ def check_stops_near_shapes(ctx: CheckContext) -> Findings:
     # a segment of length 0 (so that a one-point shape still has one).
     next_in_shape = pl.col("__shape__") == pl.col("__shape__").shift(-1)
     segments = shapes.select(
-        ((pl.col("shape_id") != pl.col("shape_id").shift(1)).fill_null(True).cum_sum() - 1)
+        ((~same_as_before("shape_id")).cum_sum() - 1)
         .alias("__shape__"),
         (pl.col("__lon__") * kx).alias("__ax__"),
         (pl.col("__lat__") * ky).alias("__ay__"),
@@ -234,7 +234,7 @@ def _shape_stop_pairs(
     numbered = (
         shapes.lazy()
         .select("shape_id")
-        .filter((pl.col("shape_id") != pl.col("shape_id").shift(1)).fill_null(True))
+        .filter(~same_as_before("shape_id"))
         .with_row_index("__shape__")
         .collect()
     )
@@ -273,34 +273,21 @@ def _near_a_point(pairs: pl.DataFrame, segments: pl.DataFrame, cells: pl.DataFra
     among the points in `cells` (offsets from the stop's cell, whose side is the
     largest limit). A little margin keeps rounding on the safe side."""
     cell = float(pairs["__limit_m__"].max())
+
+    def cell_of(coordinate: str) -> pl.Expr:
+        return (pl.col(coordinate) / cell).floor().cast(pl.Int64)
+
     points = segments.select(
-        "__shape__",
-        (pl.col("__ax__") / cell).floor().cast(pl.Int64).alias("__cx__"),
-        (pl.col("__ay__") / cell).floor().cast(pl.Int64).alias("__cy__"),
-        "__ax__",
-        "__ay__",
-    )
+        "__shape__", cell_of("__ax__").alias("__cx__"), cell_of("__ay__").alias("__cy__"),
+        "__ax__", "__ay__",
+    )  # fmt: skip
     return (
         pairs.lazy()
-        .select(
-            "__pair__",
-            "__shape__",
-            "__px__",
-            "__py__",
-            "__limit_m__",
-            (pl.col("__px__") / cell).floor().cast(pl.Int64).alias("__pcx__"),
-            (pl.col("__py__") / cell).floor().cast(pl.Int64).alias("__pcy__"),
-        )
-        .join(cells.lazy(), how="cross")
-        .select(
-            "__pair__",
-            "__shape__",
-            "__px__",
-            "__py__",
-            "__limit_m__",
-            (pl.col("__pcx__") + pl.col("__dx__")).alias("__cx__"),
-            (pl.col("__pcy__") + pl.col("__dy__")).alias("__cy__"),
-        )
+        .select("__pair__", "__shape__", "__px__", "__py__", "__limit_m__",
+                cell_of("__px__").alias("__pcx__"), cell_of("__py__").alias("__pcy__"))
+        .join(cells.lazy(), how="cross")  # the stop's cell moved by each offset
+        .with_columns((pl.col("__pcx__") + pl.col("__dx__")).alias("__cx__"),
+                      (pl.col("__pcy__") + pl.col("__dy__")).alias("__cy__"))
         .join(points.lazy(), on=["__shape__", "__cx__", "__cy__"], how="inner")
         .filter(
             (pl.col("__px__") - pl.col("__ax__")) ** 2 + (pl.col("__py__") - pl.col("__ay__")) ** 2

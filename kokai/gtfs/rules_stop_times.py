@@ -106,9 +106,10 @@ _MAX_SPEED_KPH = {0: 100.0, 1: 150.0, 2: 500.0, 3: 150.0, 4: 80.0, 5: 30.0, 6: 5
 _DEFAULT_MAX_SPEED_KPH = 200.0
 
 
-def _prev(column: str) -> pl.Expr:
+def _prev(column: str | pl.Expr) -> pl.Expr:
     """The value of `column` in the previous row of the same trip (null at a trip start)."""
-    return pl.when(pl.col("__same__")).then(pl.col(column).shift(1))
+    expr = pl.col(column) if isinstance(column, str) else column
+    return pl.when(pl.col("__same__")).then(expr.shift(1))
 
 
 def _last_with_departure(expr: pl.Expr) -> pl.Expr:
@@ -142,7 +143,7 @@ def check_stop_times(ctx: CheckContext) -> Findings:
     extra = [_last_with_departure(pl.int_range(pl.len())).alias("__pd_pos__")]
     if "shape_dist_traveled" in st.columns:
         dist = pl.col("shape_dist_traveled").cast(pl.Float64, strict=False)
-        prev_dist = pl.when(same).then(dist.shift(1))
+        prev_dist = _prev(dist)
         extra += [dist.alias("__dist__"), prev_dist.alias("__prev_dist__"),
                   _prev("__line__").alias("__prev_line__")]  # fmt: skip
         flags["distance"] = dist <= prev_dist
