@@ -167,11 +167,9 @@ def _parse_in_pieces(
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str | None]] | None:
     """The head, the rest and its one-value columns (reading.pieces) of data
     without quotes; None when a piece does not parse cleanly with the header's width."""
-    cut = 0
-    for _ in range(pieces.HEAD_RECORDS):
-        cut = data.find(b"\n", cut) + 1
-        if cut == 0:
-            return None
+    cut = pieces.head_end(data)
+    if cut is None:
+        return None
     bounds = [(0, cut)]
     while cut < len(data):
         end = data.find(b"\n", min(cut + pieces.PIECE_BYTES, len(data)))

@@ -23,6 +23,17 @@ HEAD_RECORDS = 64
 Part = pl.Series | tuple[str | None, int]  # the cells, or (the one value, how many rows)
 
 
+def head_end(data: bytes) -> int | None:
+    """Where the head (the first HEAD_RECORDS lines) of `data` ends; None when
+    `data` has fewer lines."""
+    cut = 0
+    for _ in range(HEAD_RECORDS):
+        cut = data.find(b"\n", cut) + 1
+        if cut == 0:
+            return None
+    return cut
+
+
 def parse_records(data: bytes, sep: str, n_rows: int | None = None) -> pl.DataFrame:
     """The records of `data` (the first `n_rows`, else every one) as all-text
     columns (polars' names)."""

@@ -48,11 +48,9 @@ def parse_stream(
     width = first_line.count(sep.encode()) + 1
     if width > max_columns or head.startswith((b"\n", b"\r\n")):
         return None
-    cut = 0
-    for _ in range(pieces.HEAD_RECORDS):
-        cut = head.find(b"\n", cut) + 1
+    cut = pieces.head_end(head)
     frames = pieces.PieceFrames(width)
-    if not _add_piece(frames, head, cut, sep, width):
+    if cut is None or not _add_piece(frames, head, cut, sep, width):
         return None
     # each piece is read whole from the start of a line; the line its end cuts is
     # read again with the next piece (a seek instead of copying the piece's bytes)
